@@ -1,0 +1,50 @@
+# selftests/lib/tap.sh - sourced by the suites: TAP helpers and KSM state.
+# shellcheck shell=bash
+_tap_n=0
+_tap_fail=0
+ok()    { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n $*"; }
+notok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n $*"; }
+skip()  { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n $1 # SKIP $2"; }
+# check DESC CMD...: ok when CMD succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+tap_done() { echo "1..$_tap_n"; [ "$_tap_fail" = 0 ]; }
+
+KSM=/sys/kernel/mm/ksm
+# ksm_save: remember every writable knob of /sys/kernel/mm/ksm and restore
+# them when the suite exits, whichever way it exits.
+ksm_save() {
+	[ -d $KSM ] || return 0
+	_ksm_saved=$(mktemp)
+	for f in $KSM/*; do
+		# root may write anything: go by the mode bits
+		[ -f "$f" ] && [ "$(stat -c %A "$f" | cut -c3)" = w ] &&
+			echo "$(basename "$f") $(cat "$f")"
+	done >"$_ksm_saved"
+	trap ksm_restore EXIT
+	trap 'exit 130' INT TERM
+}
+ksm_restore() {
+	[ -n "${_ksm_saved:-}" ] && [ -f "$_ksm_saved" ] || return 0
+	local k v need_empty=0
+	while read -r k v; do
+		case $k in merge_across_nodes|max_page_sharing)
+			[ "$(cat $KSM/$k)" = "$v" ] || need_empty=1 ;;
+		esac
+	done <"$_ksm_saved"
+	[ $need_empty = 1 ] && echo 2 >$KSM/run
+	while read -r k v; do
+		[ "$k" = run ] || [ "$(cat $KSM/$k)" = "$v" ] || echo "$v" >$KSM/$k 2>/dev/null
+	done <"$_ksm_saved"
+	while read -r k v; do
+		[ "$k" = run ] && [ "$(cat $KSM/run)" != "$v" ] && echo "$v" >$KSM/run
+	done <"$_ksm_saved"
+	rm -f "$_ksm_saved"
+}
+# ksm_state: one line with the knobs the before-stop check looks at
+ksm_state() { echo "run=$(cat $KSM/run) pages_to_scan=$(cat $KSM/pages_to_scan) sleep_millisecs=$(cat $KSM/sleep_millisecs) merge_across_nodes=$(cat $KSM/merge_across_nodes) max_page_sharing=$(cat $KSM/max_page_sharing) use_zero_pages=$(cat $KSM/use_zero_pages)"; }
+# verdict DESC STATUS: ok when STATUS (an exit status) is 0
+verdict() { if [ "$2" = 0 ]; then ok "$1"; else notok "$1"; fi; }
+# normalize_format FILE: a tracepoint's own fields and print fmt on one line
+normalize_format() {
+	sed -n '/common_pid/,$p' "$1" | grep -v common_pid | tr -s ' \t' ' ' | tr '\n' '|'
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# selftests/live/run.sh - the workloads on the running kernel: they merge
+# what they should, and leave /sys/kernel/mm/ksm as they found it, also
+# when killed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. selftests/lib/tap.sh
+B=${BUILD:-build}
+
+if [ "$(id -u)" != 0 ]; then notok "live tests need root"; tap_done; exit 1; fi
+if [ ! -d $KSM ]; then notok "running kernel has KSM (/sys/kernel/mm/ksm)"; tap_done; exit 1; fi
+mkdir -p "$B"
+[ -x "$B/ksmwl" ] || gcc -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl" \
+	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c
+ksm_save
+before=$(ksm_state)
+echo "# ksm before: $before"
+
+for w in "merge -n 512" "zero -n 128" "stale -n 256" "chain -n 32" "unmerge-all -n 256"; do
+	# shellcheck disable=SC2086
+	out=$(timeout 300 "$B/ksmwl" $w 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	verdict "ksmwl $w on $(uname -r)" $rc
+	verdict "ksmwl $w restored every KSM knob" $([ "$(ksm_state)" = "$before" ]; echo $?)
+done
+out=$("$B/ksmwl" -n 256 merge)
+merged=$(echo "$out" | sed -n 's/.* merged=\([0-9]*\) .*/\1/p')
+verdict "ksmwl merge: /proc/PID/ksm_merging_pages reached all 256 pages (${merged:-none})" \
+	$([ "${merged:-0}" = 256 ]; echo $?)
+
+# killed while it holds merged pages: SIGTERM restores as well
+fifo=$(mktemp -u); mkfifo "$fifo"
+"$B/ksmwl" -p -n 1024 merge >"$fifo" 2>&1 &
+pid=$!
+held=0
+while read -r line; do
+	echo "#   $line"
+	case $line in *"holding until a signal"*) held=1; break ;; esac
+done <"$fifo"
+during=$(ksm_state)
+kill -TERM $pid; wait $pid; rc=$?
+rm -f "$fifo"
+verdict "ksmwl -p held its merged pages with ksmd running" $([ $held = 1 ] && [ "$during" != "$before" ]; echo $?)
+verdict "ksmwl killed by SIGTERM exits by the signal (status $rc)" $([ $rc = 143 ]; echo $?)
+verdict "ksmwl killed by SIGTERM restored every KSM knob" $([ "$(ksm_state)" = "$before" ]; echo $?)
+tap_done

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# selftests/unit/run.sh - fast checks that need neither root nor a kernel:
+# bad input to the workloads, the VM harness and the kernel build script.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. selftests/lib/tap.sh
+B=${BUILD:-build}
+mkdir -p "$B"
+
+if gcc -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl" \
+	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c 2>"$B/cc.log" &&
+   clang -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl.clang" \
+	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c 2>>"$B/cc.log"; then
+	ok "ksmwl builds warning-free with gcc and clang"
+else
+	sed 's/^/#   /' "$B/cc.log"; notok "ksmwl builds warning-free with gcc and clang"
+	tap_done; exit 1
+fi
+
+# expect_fail DESC STATUS PATTERN CMD...: CMD exits STATUS, its last line matches
+expect_fail() {
+	local d=$1 st=$2 pat=$3 out rc; shift 3
+	out=$("$@" 2>&1); rc=$?
+	echo "#   $(echo "$out" | head -1)"
+	verdict "$d" $([ "$rc" = "$st" ] && echo "$out" | grep -q -- "$pat"; echo $?)
+}
+expect_fail "ksmwl: unknown workload exits 2" 2 "unknown workload 'nosuch'" "$B/ksmwl" nosuch
+expect_fail "ksmwl: -n 0 exits 2" 2 "-n needs a positive number" "$B/ksmwl" -n 0 merge
+expect_fail "ksmwl: -s junk exits 2" 2 "-s needs a positive number" "$B/ksmwl" -s 1x merge
+expect_fail "ksmwl: no workload exits 2" 2 "usage:" "$B/ksmwl"
+out=$("$B/ksmwl" -h); verdict "ksmwl -h lists every workload" \
+	$(for w in merge zero stale chain fork-reclaim migrate unmerge-all lazyfree hotremove; do
+		echo "$out" | grep -q "^  $w " || exit 1; done; echo 0)
+
+expect_fail "run-vm.sh: missing kernel image exits 104" 104 "kernel image not found" \
+	selftests/vm/run-vm.sh -k /nonexistent/bzImage -- true
+expect_fail "run-vm.sh: bad timeout exits 104" 104 "bad timeout" \
+	selftests/vm/run-vm.sh -k /bin/sh -t 0 -- true
+expect_fail "run-vm.sh: no command exits 104" 104 "no command" \
+	selftests/vm/run-vm.sh -k /bin/sh
+
+# the build cache key: stable, and different for every input that matters
+d1=$(kernel/build.sh --dir) d2=$(kernel/build.sh --dir)
+verdict "kernel/build.sh --dir is stable" $([ -n "$d1" ] && [ "$d1" = "$d2" ]; echo $?)
+printf 'x\n' >"$B/extra.patch"
+d3=$(EXTRA_PATCHES="$B/extra.patch" kernel/build.sh --dir)
+verdict "kernel/build.sh: EXTRA_PATCHES get their own cache entry" $([ -n "$d3" ] && [ "$d3" != "$d1" ]; echo $?)
+cp kernel/ksmscope.config "$B/frag.config"; echo "CONFIG_KSM=y" >>"$B/frag.config"
+d4=$(KERNEL_CONFIG="$B/frag.config" kernel/build.sh --dir)
+verdict "kernel/build.sh: another config gets its own cache entry" $([ "$d4" != "$d1" ]; echo $?)
+verdict "kernel/patches/series lists every patch, in order" \
+	$([ "$(ls kernel/patches/*.patch | xargs -n1 basename)" = "$(grep -v '^#' kernel/patches/series)" ]; echo $?)
+tap_done

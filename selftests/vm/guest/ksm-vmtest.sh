@@ -1,0 +1,165 @@
+#!/bin/sh
+# selftests/vm/guest/ksm-vmtest.sh - runs inside the test VM (busybox sh).
+#
+# Runs every ksmwl workload with all ksm:* tracepoints enabled, then
+# asserts from tracefs alone (no BPF) that each tracepoint of the series
+# fired with plausible fields, then runs the kernel's own ksm_tests from
+# the same source tree in every mode that applies.  Prints kselftest TAP.
+#
+#   ksm-vmtest.sh [tracepoints] [ksm_tests]     (default: both)
+T=/sys/kernel/tracing
+TR=/tmp/trace.all
+. "$(dirname "$0")/tap.sh"
+ksm_save
+
+count() { grep -c " $1: " $TR; }
+# fields EVENT: the "key value" part of each EVENT line
+fields() { grep " $1: " $TR | sed "s/.* $1: //"; }
+
+run_workload() { # run_workload NAME ARGS...: one traced workload, one TAP line
+	name=$1; shift
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	echo 1 >$T/tracing_on
+	out=$(ksmwl "$@" 2>&1); rc=$?
+	echo 0 >$T/tracing_on
+	cat $T/trace >>$TR
+	lost=$(cat $T/per_cpu/cpu*/stats | awk '/^overrun:/ {s += $2} END {print s + 0}')
+	echo "$out" | sed 's/^/# /'
+	[ "$lost" -gt 0 ] && echo "# trace buffer overrun during $name: $lost events lost"
+	case $rc in
+	0) ok "workload $name" ;;
+	4) skip "workload $name" "$(echo "$out" | sed -n 's/.*SKIP: //p' | tail -1)" ;;
+	*) notok "workload $name (exit $rc)" ;;
+	esac
+	LAST_OUT=$out
+}
+
+# the upstream events' formats, for the host to compare with its own
+print_formats() {
+	for e in ksm_start_scan ksm_stop_scan ksm_enter ksm_exit ksm_merge_one_page \
+		 ksm_merge_with_ksm_page ksm_remove_ksm_page ksm_remove_rmap_item; do
+		echo "FMT $e $(normalize_format $T/events/ksm/$e/format)"
+	done
+}
+
+tracepoint_tests() {
+	if [ ! -d $T/events/ksm ]; then
+		notok "tracefs has events/ksm"
+		return
+	fi
+	print_formats
+	echo 16384 >$T/buffer_size_kb
+	echo 0 >$T/tracing_on
+	echo 1 >$T/events/ksm/enable
+	: >$TR
+
+	run_workload merge -n 1024 merge
+	run_workload zero -n 256 zero
+	run_workload stale -n 512 stale
+	run_workload chain -n 64 chain
+	run_workload fork-reclaim -n 512 fork-reclaim
+	run_workload migrate -n 512 -s 20 migrate
+	moved=$(echo "$LAST_OUT" | sed -n 's/.* moved=\([0-9]*\).*/\1/p')
+	retries_in_migrate=$(grep -c " ksm_get_ksm_page_retry: " $T/trace)
+	run_workload unmerge-all -n 512 unmerge-all
+	run_workload lazyfree -n 512 lazyfree
+	run_workload hotremove -n 2048 hotremove
+	echo 0 >$T/events/ksm/enable
+
+	echo "# events per tracepoint:"
+	for e in $(ls $T/events/ksm | grep '^ksm_'); do
+		echo "#   $e $(count "$e")"
+	done
+
+	# --- group A: the upstream ABI
+	for e in ksm_start_scan ksm_stop_scan ksm_enter ksm_exit ksm_remove_ksm_page ksm_remove_rmap_item; do
+		c=$(count $e); verdict "$e fired ($c)" $([ "$c" -gt 0 ]; echo $?)
+	done
+	fields ksm_stop_scan | awk '$1 == "seq" && $2 >= 0 && $3 == "rmap" && $4 == "size" && $5 >= 0 {ok=1} END {exit !ok}'
+	verdict "ksm_stop_scan has seq and rmap size" $?
+	fields ksm_merge_one_page | grep -q '^ksm pfn [1-9][0-9]* rmap_item .* error 0$'
+	verdict "ksm_merge_one_page: a zero-page merge succeeded" $?
+	fields ksm_merge_with_ksm_page | grep -q '^ksm pfn [1-9][0-9]* rmap_item .* error 0$'
+	verdict "ksm_merge_with_ksm_page: a merge with a KSM page succeeded" $?
+	fields ksm_remove_ksm_page | grep -q '^pfn [1-9]'
+	verdict "ksm_remove_ksm_page carries a pfn" $?
+	for f in /sys/kernel/tracing/events/ksm/ksm_merge_one_page/format; do
+		grep -q 'print fmt: "ksm pfn %lu rmap_item %p mm %p error %d"' $f
+		verdict "ksm_merge_one_page print format matches upstream" $?
+	done
+
+	# --- group B: new tracepoints
+	for role in node chain dup; do
+		fields ksm_stable_tree_insert | grep -q "kpfn [1-9][0-9]* nid [01] role $role\$"
+		verdict "ksm_stable_tree_insert role $role" $?
+	done
+	fields ksm_stable_tree_insert | grep -Eq "nid [01] role replug(_dup)?\$"
+	verdict "ksm_stable_tree_insert role replug/replug_dup (migrated node back in tree)" $?
+	fields ksm_unstable_tree_insert | grep -q 'address 0x[0-9a-f]*000 pfn [1-9][0-9]* nid [01]$'
+	verdict "ksm_unstable_tree_insert with page-aligned address and pfn" $?
+	fields ksm_stable_tree_append | awk '{for (i = 1; i < NF; i++) if ($i == "hlist_len" && $(i+1) >= 2) ok=1} END {exit !ok}'
+	verdict "ksm_stable_tree_append reaches hlist_len >= 2" $?
+	fields ksm_remove_rmap_item_from_tree | grep -Eqv ' node (0000000000000000|\(null\)) '
+	verdict "ksm_remove_rmap_item_from_tree from a stable node" $?
+	fields ksm_remove_rmap_item_from_tree | grep -Eq ' node (0000000000000000|\(null\)) .* kpfn 0 hlist_len 0$'
+	verdict "ksm_remove_rmap_item_from_tree from the unstable tree" $?
+	for why in mapping; do
+		fields ksm_stale_node | grep -q "kpfn [1-9][0-9]* why $why\$"
+		verdict "ksm_stale_node why $why" $?
+	done
+	echo "# ksm_stale_node reasons: $(fields ksm_stale_node | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"
+	c=$(count ksm_get_ksm_page_retry)
+	echo "# ksm_get_ksm_page_retry fired $retries_in_migrate times while the migrate workload moved ${moved:-0} pages ($c in all)"
+	verdict "ksm_get_ksm_page_retry fired ($c)" $([ "$c" -gt 0 ]; echo $?)
+	fields ksm_get_ksm_page_retry | awk '$4 != $6 {ok=1} END {exit !ok}'
+	verdict "ksm_get_ksm_page_retry: old_kpfn != new_kpfn" $?
+	fields ksm_migrate_page | awk '$4 != $6 && $8 != $10 {ok=1} END {exit !ok}'
+	verdict "ksm_migrate_page: a KSM page moved to the other node" $?
+	fields ksm_rmap_walk | grep -q 'pass 0 rmap_items [1-9][0-9]* vmas [1-9]'
+	verdict "ksm_rmap_walk pass 0 visited the own vma" $?
+	fields ksm_rmap_walk | grep -q 'pass 1 rmap_items [1-9][0-9]* vmas [1-9]'
+	verdict "ksm_rmap_walk pass 1 found a forked vma (search_new_forks)" $?
+	echo "# ksm_purge causes: $(fields ksm_purge | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"
+	for cause in remove_all dup_prune chain_collapse chain_free lazyfree hotremove migrate_nodes; do
+		fields ksm_purge | grep -q "cause $cause\$"
+		verdict "ksm_purge cause $cause" $?
+	done
+	fields ksm_purge | grep -q "pfn [1-9][0-9]* .*cause hotremove\$"
+	verdict "ksm_purge hotremove carries the offlined kpfn" $?
+}
+
+ksm_tests_run() { # ksm_tests_run ARGS...
+	out=$(ksm_tests "$@" 2>&1); rc=$?
+	echo "$out" | tail -3 | sed 's/^/# /'
+	case $rc in
+	0) ok "ksm_tests $*" ;;
+	4) skip "ksm_tests $*" "$(echo "$out" | tail -1)" ;;
+	*) notok "ksm_tests $* (exit $rc)" ;;
+	esac
+}
+
+kernel_ksm_tests() {
+	# the modes of tools/testing/selftests/vm/ksm_tests.c (6.1), as
+	# run_vmtests.sh runs them, plus the timing modes at a small size
+	ksm_tests_run -M -p 10
+	ksm_tests_run -U
+	ksm_tests_run -Z -p 10 -z 0
+	ksm_tests_run -Z -p 10 -z 1
+	ksm_tests_run -N -m 1
+	ksm_tests_run -N -m 0
+	ksm_tests_run -P -s 16
+	ksm_tests_run -H -s 16
+	ksm_tests_run -C -p 64
+}
+
+echo "TAP version 13"
+[ $# -gt 0 ] || set -- tracepoints ksm_tests
+for part in "$@"; do
+	case $part in
+	tracepoints) tracepoint_tests ;;
+	ksm_tests) kernel_ksm_tests ;;
+	*) notok "unknown part $part" ;;
+	esac
+done
+tap_done

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# selftests/vm/run-vm.sh - boot a kernel under QEMU and run commands in it.
+#
+#   run-vm.sh -k BZIMAGE [-t TIMEOUT] [-m MEM_MB] [-a KERNEL_ARGS]
+#             [-f FILE]... [-l LOG] -- COMMAND [ARGS...]
+#
+# The guest is a busybox initramfs built on the fly: static busybox, the
+# files given with -f copied to /opt/ksmscope (and on PATH), and COMMAND
+# run by /init as root.  The machine has 2 vCPUs in 2 NUMA nodes (QEMU
+# NUMA, one CPU and half the memory each), zram swap, tracefs, cgroup2,
+# and movablecore= so that a memory block can be offlined.  The console
+# is streamed to stdout (and to LOG).
+#
+# Exit status:
+#   0..99  the guest COMMAND's own exit status
+#   100    the kernel did not boot (no userspace marker on the console)
+#   101    timeout: the guest did not finish in TIMEOUT seconds
+#   102    a kernel splat (oops, BUG, WARNING, lockdep, panic, ...)
+#   103    the guest stopped without reporting an exit status (crash)
+#   104    harness error (missing kernel, busybox or qemu)
+set -uo pipefail
+
+kernel="" timeout=600 mem=2048 log="" extra_args="" files=()
+while getopts "k:t:m:a:f:l:" o; do
+	case $o in
+	k) kernel=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	a) extra_args=$OPTARG ;;
+	f) files+=("$OPTARG") ;;
+	l) log=$OPTARG ;;
+	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-f FILE]... [-l LOG] -- CMD..." >&2; exit 104 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "vm: error: no command to run in the guest" >&2; exit 104; }
+
+fail() { echo "vm: error: $*" >&2; exit 104; }
+[ -f "$kernel" ] || fail "kernel image not found: ${kernel:-<none>} (run 'make kernel')"
+busybox=$(command -v busybox || true)
+[ -x /bin/busybox ] && busybox=/bin/busybox
+[ -n "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	fail "static busybox not found (apt-get install busybox-static, or 'make deps')"
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found ('make deps')"
+[[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -gt 0 ] || fail "bad timeout: $timeout"
+
+work=$(mktemp -d /tmp/ksmscope-vm.XXXXXX)
+qpid=""
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+root=$work/root
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,opt/ksmscope,etc}
+cp "$busybox" "$root/bin/busybox"
+for f in "${files[@]}"; do
+	[ -e "$f" ] || fail "file for the guest not found: $f"
+	cp -a "$f" "$root/opt/ksmscope/"
+done
+{
+	printf 'cd /opt/ksmscope\n'
+	printf '%q ' "$@"
+	printf '\n'
+} >"$root/run.sh"
+cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/opt/ksmscope:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+echo "KSMSCOPE-BOOTED $(uname -r) nodes=$(ls -d /sys/devices/system/node/node* | wc -l) cpus=$(nproc)"
+if [ -e /sys/block/zram0/disksize ]; then
+	echo 512M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
+		swapon /dev/zram0 && echo "zram swap: $(grep SwapTotal /proc/meminfo)"
+fi
+sh /run.sh
+echo "KSMSCOPE-EXIT=$?"
+sync
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||
+	fail "cannot build the initramfs"
+
+half=$((mem / 2))
+console=$work/console.log
+args="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 movablecore=$((mem / 2))M $extra_args"
+echo "vm: booting $(basename "$kernel") mem=${mem}M cpus=2 nodes=2 timeout=${timeout}s"
+start=$(date +%s)
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m "${mem}M" \
+	-object memory-backend-ram,id=m0,size="${half}M" \
+	-object memory-backend-ram,id=m1,size="$((mem - half))M" \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$args" \
+	-display none -monitor none -nic none -serial stdio -no-reboot </dev/null 2>&1 |
+	tr -d '\r' | tee "$console" ${log:+"$log"}
+qrc=${PIPESTATUS[0]}
+echo "vm: qemu exited with $qrc after $(($(date +%s) - start))s"
+
+splat='(BUG:|Oops|WARNING:|Kernel panic|kernel BUG at|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|rcu_.*stall|UBSAN:|KASAN:|Call Trace:)'
+if ! grep -q '^KSMSCOPE-BOOTED' "$console"; then
+	echo "vm: result: kernel did not boot (no userspace marker on the console)"
+	exit 100
+fi
+if grep -Eq "$splat" "$console"; then
+	echo "vm: result: kernel splat:"
+	grep -E -m5 "$splat" "$console" | sed 's/^/vm:   /'
+	exit 102
+fi
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "vm: result: timeout after ${timeout}s"
+	exit 101
+fi
+rc=$(sed -n 's/^KSMSCOPE-EXIT=\([0-9]*\)$/\1/p' "$console" | tail -1)
+if [ -z "$rc" ]; then
+	echo "vm: result: guest stopped without an exit status (crash?)"
+	exit 103
+fi
+echo "vm: result: guest exit status $rc"
+[ "$rc" -lt 100 ] || rc=99
+exit "$rc"

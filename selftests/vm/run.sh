@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# selftests/vm/run.sh - the VM suite (make vmtest): build the patched
+# kernel (cached), check the harness itself, then boot the kernel and run
+# the workloads, the tracepoint assertions and the kernel's ksm_tests.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. selftests/lib/tap.sh
+B=${BUILD:-build}
+mkdir -p "$B"
+
+if ! kdir=$(kernel/build.sh); then
+	notok "kernel: build the patched kernel (kernel/build.sh)"
+	tap_done; exit 1
+fi
+ok "kernel: patched kernel built or cached in $kdir"
+bz=$kdir/arch/x86/boot/bzImage
+run_vm() { selftests/vm/run-vm.sh -k "$bz" "$@"; }
+
+# --- the harness tells its failures apart
+echo "# harness: a kernel image that does not boot"
+run_vm_rc() { local rc; "$@" >"$B/vm-harness.log" 2>&1; rc=$?; sed 's/^/#   /' "$B/vm-harness.log" | tail -3; return $rc; }
+head -c 4096 /dev/urandom >"$B/not-a-kernel"
+run_vm_rc selftests/vm/run-vm.sh -k "$B/not-a-kernel" -t 60 -- true
+verdict "harness: a kernel that does not boot is reported (exit 100)" $([ $? = 100 ]; echo $?)
+run_vm_rc run_vm -t 25 -- sleep 600
+verdict "harness: a guest that hangs is reported as timeout (exit 101)" $([ $? = 101 ]; echo $?)
+run_vm_rc run_vm -t 120 -- sh -c 'echo c > /proc/sysrq-trigger'
+verdict "harness: a kernel crash is reported as a splat (exit 102)" $([ $? = 102 ]; echo $?)
+run_vm_rc run_vm -t 120 -- sh -c 'exit 7'
+verdict "harness: the guest's exit status is propagated (exit 7)" $([ $? = 7 ]; echo $?)
+
+# --- build.sh refuses bad input with one clear line
+bad() { # bad DESC EXPECTED-TEXT ENV...
+	local d=$1 want=$2 out rc; shift 2
+	out=$(env "$@" kernel/build.sh 2>&1 >/dev/null); rc=$?
+	echo "#   $out" | tail -1
+	verdict "kernel/build.sh: $d" $([ $rc != 0 ] && echo "$out" | tail -1 | grep -q "$want"; echo $?)
+}
+bad "missing tarball" "tarball not found" KERNEL_TARBALL=/nonexistent/linux.tar.xz
+bad "unknown EXTRA_PATCHES path" "EXTRA_PATCHES: no such file" EXTRA_PATCHES=/nonexistent.patch
+printf -- '--- a/mm/ksm.c\n+++ b/mm/ksm.c\n@@ -1,1 +1,1 @@\n-this line is not in ksm.c\n+nor this one\n' >"$B/broken.patch"
+bad "patch that does not apply" "patch does not apply: .*broken.patch" EXTRA_PATCHES="$B/broken.patch"
+
+# --- the real run
+if ! gcc -static -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl.static" \
+	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c; then
+	notok "workloads: build static ksmwl"; tap_done; exit 1
+fi
+mkdir -p "$B/guest"
+cp "$B/ksmwl.static" "$B/guest/ksmwl"
+cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/guest/"
+run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
+	-f "$B/guest/ksmwl" -f "$B/guest/ksm_tests" -f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
+	-- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}
+rc=$?
+verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
+verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
+verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
+
+# --- group A formats: the patched 6.1 must print what the running kernel prints
+host_events=/sys/kernel/tracing/events/ksm
+if [ ! -d $host_events ]; then
+	skip "formats: upstream ksm:* formats match the running kernel" "the running kernel has no ksm:* tracepoints"
+else
+	while read -r _ e fmt; do
+		host=$(normalize_format $host_events/$e/format 2>/dev/null)
+		verdict "formats: $e identical to the running kernel's" $([ "$fmt" = "$host" ]; echo $?)
+		[ "$fmt" = "$host" ] || { echo "#   vm:   $fmt"; echo "#   host: $host"; }
+	done < <(grep '^FMT ' "$B/vm-console.log")
+fi
+
+# --- patch discipline: checkpatch --strict on every patch of the series
+src=$(ls -d "${KSMSCOPE_CACHE:-/var/cache/ksmscope}"/src-* 2>/dev/null | head -1)
+if [ -x "$src/scripts/checkpatch.pl" ]; then
+	while read -r p; do
+		p=${p%%#*}; [ -n "$p" ] || continue
+		res=$("$src/scripts/checkpatch.pl" --strict --no-tree -q "kernel/patches/$p" | grep '^total:')
+		verdict "checkpatch --strict: $p: ${res:-no output}" $(echo "$res" | grep -q '^total: 0 errors, 0 warnings'; echo $?)
+	done <kernel/patches/series
+else
+	notok "checkpatch: no unpacked kernel tree with scripts/checkpatch.pl"
+fi
+tap_done

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksmwl - KSM workloads that provoke each ksm:* tracepoint.
+ *
+ *   ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-p] WORKLOAD
+ *
+ * -p keeps the process (and what it merged) until a signal arrives.
+ *
+ * Each workload saves /sys/kernel/mm/ksm, sets what it needs, and restores
+ * it on every exit path (atexit and SIGINT/SIGTERM).  Exit status: 0 done,
+ * 1 failed, 2 usage, 4 skipped (the kernel or machine cannot do it; the
+ * reason is printed).  Progress goes to stdout as "ksmwl: ..." lines, and
+ * a final "ksmwl: WORKLOAD ok key=value ..." line that tests can parse.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksm_sysfs.h"
+
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#define MPOL_MF_MOVE (1 << 1)
+#define EXIT_SKIP 4
+#define CGROUP_DIR "/sys/fs/cgroup/ksmwl"
+
+static struct ksm_knobs saved;
+static long npages = 512;
+static int seconds = 10;
+static int timeout_s = 120;
+static int hold;
+static size_t psz;
+static const char *cmd = "ksmwl";
+
+static void restore_knobs(void)
+{
+	ksm_sysfs_restore(&saved);
+}
+
+static void on_signal(int sig)
+{
+	restore_knobs();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("ksmwl: %s: ", cmd);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	va_end(ap);
+}
+
+static void __attribute__((noreturn)) die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("ksmwl: %s: %s", cmd, code == EXIT_SKIP ? "SKIP: " : "error: ");
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	va_end(ap);
+	exit(code);
+}
+
+static char *map_pages(long n, int mergeable);
+static void scribble(char *p, long i);
+
+static void set(const char *knob, long v)
+{
+	int err = ksm_write(knob, v);
+
+	if (err)
+		die(1, "cannot set %s=%ld: %s", knob, v, strerror(-err));
+}
+
+/* Save the knobs and start ksmd fast; everything is restored at exit. */
+static void ksm_start(long pages_to_scan, long sleep_ms)
+{
+	if (!ksm_present())
+		die(EXIT_SKIP, "no " KSM_SYSFS_DIR " (kernel without CONFIG_KSM)");
+	if (ksm_sysfs_save(&saved))
+		die(1, "cannot read " KSM_SYSFS_DIR);
+	atexit(restore_knobs);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	set("pages_to_scan", pages_to_scan);
+	set("sleep_millisecs", sleep_ms);
+	/* smart_scan (6.7+) skips pages that failed to merge for a while */
+	ksm_write("smart_scan", 0);
+	set("run", 1);
+	/*
+	 * ksmd drops an mm with no mergeable vma left, and then counts no
+	 * more full scans: keep one unique mergeable page for the whole run.
+	 */
+	scribble(map_pages(1, 1), 0);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long self_merging(void)
+{
+	long v = -1;
+	FILE *f = fopen("/proc/self/ksm_merging_pages", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static char *map_pages(long n, int mergeable)
+{
+	char *p = mmap(NULL, n * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die(1, "mmap %ld pages: %s", n, strerror(errno));
+	/* no THP: KSM scans only small pages */
+	madvise(p, n * psz, MADV_NOHUGEPAGE);
+	if (mergeable && madvise(p, n * psz, MADV_MERGEABLE))
+		die(1, "madvise(MADV_MERGEABLE): %s", strerror(errno));
+	return p;
+}
+
+/* Page i gets content class (i / group): groups of identical pages. */
+static void fill(char *p, long n, long group, unsigned int seed)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = ((uint64_t)seed << 32) | (uint64_t)(i / group);
+		size_t off;
+
+		for (off = 0; off < psz; off += sizeof(v))
+			memcpy(p + i * psz + off, &v, sizeof(v));
+	}
+}
+
+/* Make page i unique, so it leaves KSM (COW break, or unstable). */
+static void scribble(char *p, long i)
+{
+	uint64_t v = 0x5c51bb1e00000000ull ^ (uint64_t)(uintptr_t)(p + i * psz);
+
+	memcpy(p + i * psz, &v, sizeof(v));
+	memcpy(p + i * psz + psz / 2, &i, sizeof(i));
+}
+
+static void wait_merging(long want)
+{
+	double t0 = now();
+	long m = 0;
+
+	while ((m = self_merging()) < want) {
+		if (m < 0)
+			die(1, "no /proc/self/ksm_merging_pages");
+		if (now() - t0 > timeout_s)
+			die(1, "only %ld of %ld pages merged after %ds "
+			    "(pages_sharing=%ld)", m, want, timeout_s,
+			    ksm_read("pages_sharing"));
+		usleep(20000);
+	}
+	msg("%ld pages merged in %.1fs", m, now() - t0);
+}
+
+/* Wait until ksmd completed @n more full scans. */
+static void wait_scans(int n)
+{
+	long start = ksm_read("full_scans");
+	double t0 = now();
+
+	while (ksm_read("full_scans") < start + n) {
+		if (now() - t0 > timeout_s)
+			die(1, "ksmd did not complete %d full scans in %ds",
+			    n, timeout_s);
+		usleep(20000);
+	}
+}
+
+static long pfn_of(void *addr)
+{
+	static int fd = -1;
+	uint64_t e;
+
+	if (fd < 0)
+		fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0 || pread(fd, &e, sizeof(e),
+			    ((uintptr_t)addr / psz) * sizeof(e)) != sizeof(e))
+		return -1;
+	if (!(e & (1ull << 63)))
+		return -1;
+	return (long)(e & ((1ull << 55) - 1));
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* ---- memory cgroup, for proactive reclaim of our own pages ---- */
+
+static void cg_cleanup(void)
+{
+	write_file("/sys/fs/cgroup/cgroup.procs", "0");
+	rmdir(CGROUP_DIR);
+}
+
+static void cg_enter(void)
+{
+	char pid[32];
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		die(EXIT_SKIP, "cgroup v2 not mounted at /sys/fs/cgroup");
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (mkdir(CGROUP_DIR, 0755) && errno != EEXIST)
+		die(1, "mkdir " CGROUP_DIR ": %s", strerror(errno));
+	if (access(CGROUP_DIR "/memory.reclaim", F_OK))
+		die(EXIT_SKIP, "no memory.reclaim (memcg off or kernel < 5.19)");
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(CGROUP_DIR "/cgroup.procs", pid))
+		die(1, "cannot join " CGROUP_DIR);
+	atexit(cg_cleanup);
+}
+
+static void cg_reclaim(long bytes)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", bytes);
+	/* EAGAIN just means it could not reclaim all of it */
+	write_file(CGROUP_DIR "/memory.reclaim", buf);
+}
+
+static long swap_used_kb(void)
+{
+	char line[256];
+	long total = 0, free_kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SwapTotal: %ld", &total);
+		sscanf(line, "SwapFree: %ld", &free_kb);
+	}
+	fclose(f);
+	return total - free_kb;
+}
+
+/* ---- workloads ---- */
+
+/* Pairs of identical pages merge: unstable and stable inserts, appends. */
+static int wl_merge(void)
+{
+	char *p = map_pages(npages, 1);
+
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 1);
+	wait_merging(npages);
+	msg("ok merged=%ld pages_shared=%ld pages_sharing=%ld", self_merging(),
+	    ksm_read("pages_shared"), ksm_read("pages_sharing"));
+	munmap(p, npages * psz);
+	return 0;
+}
+
+/* Zero-filled pages merged with the zero page (ksm_merge_one_page). */
+static int wl_zero(void)
+{
+	char *p = map_pages(npages, 1);
+
+	ksm_start(npages, 0);
+	set("use_zero_pages", 1);
+	memset(p, 0x11, npages * psz);
+	memset(p, 0, npages * psz);
+	wait_scans(3);
+	msg("ok zero_pages_scanned=%ld", npages);
+	return 0;
+}
+
+/* KSM pages freed behind ksmd's back: get_ksm_page finds nodes stale. */
+static int wl_stale(void)
+{
+	char *p = map_pages(npages, 1);
+	long shared, i;
+
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 2);
+	wait_merging(npages);
+	shared = ksm_read("pages_shared");
+	for (i = 0; i < npages; i++)
+		scribble(p, i);
+	msg("wrote all %ld pages, KSM pages now free", npages);
+	wait_scans(3);
+	msg("ok pages_shared before=%ld after=%ld", shared,
+	    ksm_read("pages_shared"));
+	return 0;
+}
+
+/*
+ * max_page_sharing=2 turns a page shared N times into a chain of dups;
+ * freeing dups and merging again prunes them, collapses the chain to one
+ * dup, and frees an emptied chain head.
+ */
+static int wl_chain(void)
+{
+	long n = npages < 16 ? 16 : npages, i, round;
+	char *a;
+
+	ksm_start(n, 0);
+	set("run", 2);
+	set("max_page_sharing", 2);
+	set("stable_node_chains_prune_millisecs", 0);
+	set("run", 1);
+	for (round = 0; round < 3; round++) {
+		char *b;
+
+		a = map_pages(n, 1);
+		fill(a, n, n, 3);	/* all n pages identical */
+		wait_merging(n / 2);
+		msg("round %ld: chains=%ld dups=%ld", round,
+		    ksm_read("stable_node_chains"), ksm_read("stable_node_dups"));
+		if (ksm_read("stable_node_chains") < 1)
+			die(1, "no stable node chain with max_page_sharing=2");
+		/* free all dups but the one mapping the last page */
+		for (i = 0; i < n - 1; i++)
+			scribble(a, i);
+		wait_scans(2);
+		/* same content again: searches walk and prune the chain */
+		b = map_pages(4, 1);
+		fill(b, 4, 4, 3);
+		wait_scans(3);
+		msg("round %ld after prune: chains=%ld dups=%ld", round,
+		    ksm_read("stable_node_chains"), ksm_read("stable_node_dups"));
+		/* everything of that content goes: an empty chain is freed */
+		scribble(a, n - 1);
+		for (i = 0; i < 4; i++)
+			scribble(b, i);
+		munmap(b, 4 * psz);
+		munmap(a, n * psz);
+		wait_scans(2);
+	}
+	msg("ok chains=%ld dups=%ld", ksm_read("stable_node_chains"),
+	    ksm_read("stable_node_dups"));
+	return 0;
+}
+
+/*
+ * Swap KSM pages out and in: a forked child maps them without rmap_items,
+ * so rmap_walk_ksm() must take its second pass (search_new_forks).
+ */
+static int wl_fork_reclaim(void)
+{
+	char *p = map_pages(npages, 1);
+	long swapped, i, sum = 0;
+	int fds[2];
+	pid_t child;
+
+	if (swap_used_kb() < 0 || ksm_read("run") < 0)
+		die(EXIT_SKIP, "no /proc/meminfo or KSM");
+	cg_enter();
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 4);
+	wait_merging(npages);
+	if (pipe(fds))
+		die(1, "pipe: %s", strerror(errno));
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) < 0)
+			_exit(1);
+		_exit(p[0] == 0);
+	}
+	close(fds[0]);
+	set("run", 0);	/* ksmd must not give the child rmap_items */
+	for (i = 0; i < 8; i++)
+		cg_reclaim(npages * psz);
+	swapped = swap_used_kb();
+	msg("reclaimed, swap used %ld kB", swapped);
+	for (i = 0; i < npages; i++)
+		sum += p[i * psz];
+	if (write(fds[1], "x", 1) != 1)
+		die(1, "pipe write");
+	waitpid(child, NULL, 0);
+	set("run", 1);
+	wait_scans(1);
+	msg("ok swap_used_kb=%ld checksum=%ld", swapped, sum);
+	return swapped > 0 ? 0 : 1;
+}
+
+static long move_all(char *p, long n, int node, int *status)
+{
+	void **pages = calloc(n, sizeof(void *));
+	int *nodes = calloc(n, sizeof(int));
+	long i, moved = 0;
+
+	if (!pages || !nodes)
+		die(1, "out of memory");
+	for (i = 0; i < n; i++) {
+		pages[i] = p + i * psz;
+		nodes[i] = node;
+	}
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE))
+		die(errno == ENOSYS ? EXIT_SKIP : 1, "move_pages: %s",
+		    strerror(errno));
+	for (i = 0; i < n; i++)
+		moved += status[i] == node;
+	free(pages);
+	free(nodes);
+	return moved;
+}
+
+/*
+ * Bounce merged pages between NUMA nodes while ksmd scans at full speed
+ * and removes rmap_items under the page lock: get_ksm_page() sees the
+ * old page go stale and must retry with the new kpfn.
+ */
+static int wl_migrate(void)
+{
+	long rounds = 0, moved = 0, i;
+	int *status = calloc(npages, sizeof(int));
+	char *p;
+	double t0;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		die(EXIT_SKIP, "needs two NUMA nodes");
+	if (!status)
+		die(1, "out of memory");
+	ksm_start(npages, 0);
+	set("run", 2);
+	set("merge_across_nodes", 0);
+	set("run", 1);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 5);
+	move_all(p, npages, 0, status);
+	wait_merging(npages);
+	t0 = now();
+	while (now() - t0 < seconds) {
+		moved += move_all(p, npages, ++rounds % 2, status);
+		/* make ksmd drop and re-add items while pages move */
+		for (i = rounds % 8; i < npages; i += 8) {
+			scribble(p, i);
+			fill(p + i * psz, 1, 1, 5);
+			memcpy(p + i * psz, p + (i ^ 1) * psz, psz);
+		}
+	}
+	msg("ok rounds=%ld moved=%ld pages_shared=%ld", rounds, moved,
+	    ksm_read("pages_shared"));
+	free(status);
+	return moved > 0 ? 0 : 1;
+}
+
+/* run=2 unmerges everything: remove_all_stable_nodes() purges. */
+static int wl_unmerge_all(void)
+{
+	char *p = map_pages(npages, 1);
+
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 6);
+	wait_merging(npages);
+	set("run", 2);
+	if (ksm_read("pages_shared") != 0 || self_merging() != 0)
+		die(1, "run=2 left pages_shared=%ld merging=%ld",
+		    ksm_read("pages_shared"), self_merging());
+	msg("ok pages_shared=0 after run=2");
+	return 0;
+}
+
+/*
+ * MADV_FREE pages discarded by reclaim: plain anonymous pages, and KSM
+ * pages left mapped once (their stable node goes stale).
+ */
+static int wl_lazyfree(void)
+{
+	char *plain = map_pages(npages, 0), *k = map_pages(npages, 1);
+	long before, after, i;
+
+	cg_enter();
+	ksm_start(npages, 0);
+	fill(plain, npages, 1, 7);
+	fill(k, npages, 2, 8);
+	wait_merging(npages);
+	/* leave each KSM page mapped once, then free that mapping lazily */
+	for (i = 0; i < npages; i += 2)
+		scribble(k, i);
+	set("run", 0);
+	if (madvise(plain, npages * psz, MADV_FREE) ||
+	    madvise(k, npages * psz, MADV_FREE))
+		die(errno == EINVAL ? EXIT_SKIP : 1, "madvise(MADV_FREE): %s",
+		    strerror(errno));
+	before = 0;
+	for (i = 0; i < npages; i++)
+		before += pfn_of(plain + i * psz) > 0;
+	for (i = 0; i < 8; i++)
+		cg_reclaim(2 * npages * psz);
+	after = 0;
+	for (i = 0; i < npages; i++)
+		after += pfn_of(plain + i * psz) > 0;
+	msg("ok plain_present before=%ld after=%ld", before, after);
+	return after < before ? 0 : 1;
+}
+
+/*
+ * Offline a memory block that held KSM pages whose stable nodes are
+ * stale (ksmd stopped): ksm_check_stable_tree() purges them.  Needs
+ * movable memory (boot with movablecore=) and CONFIG_MEMORY_HOTREMOVE.
+ */
+static int wl_hotremove(void)
+{
+	char *p = map_pages(npages, 1), path[160], zones[64];
+	long *kpfn = calloc(npages, sizeof(long)), block_pages, i, j;
+	unsigned long block_bytes = 0;
+	int tried = 0;
+	FILE *f;
+
+	if (!kpfn)
+		die(1, "out of memory");
+	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+	if (!f || fscanf(f, "%lx", &block_bytes) != 1)
+		die(EXIT_SKIP, "no memory hotplug in this kernel");
+	fclose(f);
+	block_pages = block_bytes / psz;
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 9);
+	wait_merging(npages);
+	for (i = 0; i < npages; i++)
+		kpfn[i] = pfn_of(p + i * psz);
+	set("run", 0);
+	for (i = 0; i < npages; i++)
+		scribble(p, i);
+	for (i = 0; i < npages; i++) {
+		long blk = kpfn[i] / block_pages;
+		int fd;
+
+		if (kpfn[i] <= 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (kpfn[j] / block_pages == blk)
+				break;
+		if (j < i)
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%ld/valid_zones", blk);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		zones[0] = '\0';
+		if (read(fd, zones, sizeof(zones) - 1) > 0)
+			zones[sizeof(zones) - 1] = '\0';
+		close(fd);
+		if (!strstr(zones, "Movable"))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%ld/state", blk);
+		tried++;
+		if (write_file(path, "offline"))
+			continue;
+		msg("offlined memory%ld (held kpfn %ld)", blk, kpfn[i]);
+		if (write_file(path, "online_movable") && write_file(path, "online"))
+			die(1, "cannot online memory%ld again", blk);
+		msg("ok block=%ld", blk);
+		return 0;
+	}
+	die(EXIT_SKIP, "no movable memory block with a KSM page could be "
+	    "offlined (%d tried; boot with movablecore=)", tried);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+	const char *help;
+} workloads[] = {
+	{ "merge", wl_merge, "pairs of identical pages merge" },
+	{ "zero", wl_zero, "zero pages merged with use_zero_pages=1" },
+	{ "stale", wl_stale, "KSM pages freed, ksmd finds nodes stale" },
+	{ "chain", wl_chain, "max_page_sharing=2: chains, dups, pruning" },
+	{ "fork-reclaim", wl_fork_reclaim, "fork, swap KSM pages out and in" },
+	{ "migrate", wl_migrate, "move KSM pages between NUMA nodes" },
+	{ "unmerge-all", wl_unmerge_all, "run=2 unmerges everything" },
+	{ "lazyfree", wl_lazyfree, "MADV_FREE pages discarded by reclaim" },
+	{ "hotremove", wl_hotremove, "offline a block with stale KSM pages" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-p] WORKLOAD\n");
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		fprintf(out, "  %-13s %s\n", workloads[i].name, workloads[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int c;
+
+	while ((c = getopt(argc, argv, "n:s:t:ph")) != -1) {
+		char *end;
+		long v;
+
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == 'p') {
+			hold = 1;
+			continue;
+		}
+		if (c == '?') {
+			usage(stderr);
+			return 2;
+		}
+		v = strtol(optarg, &end, 10);
+		if (*end || v <= 0 || v > 1L << 24) {
+			fprintf(stderr, "ksmwl: -%c needs a positive number, not '%s'\n",
+				c, optarg);
+			return 2;
+		}
+		if (c == 'n')
+			npages = v & ~1L;
+		else if (c == 's')
+			seconds = (int)v;
+		else
+			timeout_s = (int)v;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		if (!strcmp(argv[optind], workloads[i].name)) {
+			cmd = workloads[i].name;
+			if (geteuid())
+				die(EXIT_SKIP, "needs root");
+			c = workloads[i].fn();
+			if (hold) {
+				msg("holding until a signal");
+				pause();
+			}
+			return c;
+		}
+	fprintf(stderr, "ksmwl: unknown workload '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}
