@@ -103,7 +103,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-numa node,nodeid=1,cpus=1,memdev=m1 \
 	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$args" \
 	-display none -monitor none -nic none -serial stdio -no-reboot </dev/null 2>&1 |
-	tr -d '\r' | tee "$console" ${log:+"$log"}
+	sed -u 's/\r$//' | tee "$console" ${log:+"$log"}
 qrc=${PIPESTATUS[0]}
 echo "vm: qemu exited with $qrc after $(($(date +%s) - start))s"
 

@@ -74,7 +74,9 @@ src=$(ls -d "${KSMSCOPE_CACHE:-/var/cache/ksmscope}"/src-* 2>/dev/null | head -1
 if [ -x "$src/scripts/checkpatch.pl" ]; then
 	while read -r p; do
 		p=${p%%#*}; [ -n "$p" ] || continue
-		res=$("$src/scripts/checkpatch.pl" --strict --no-tree -q "kernel/patches/$p" | grep '^total:')
+		# from the kernel tree: checkpatch inside another git work tree
+		# checks that tree's diff of the file, not the patch
+		res=$(cd "$src" && scripts/checkpatch.pl --strict --no-tree -q "$OLDPWD/kernel/patches/$p" | grep '^total:')
 		verdict "checkpatch --strict: $p: ${res:-no output}" $(echo "$res" | grep -q '^total: 0 errors, 0 warnings'; echo $?)
 	done <kernel/patches/series
 else

@@ -35,6 +35,7 @@
 #define MADV_FREE 8
 #endif
 #define MPOL_MF_MOVE (1 << 1)
+#define MPOL_MF_MOVE_ALL (1 << 2)	/* KSM pages are mapped more than once */
 #define EXIT_SKIP 4
 #define CGROUP_DIR "/sys/fs/cgroup/ksmwl"
 
@@ -436,7 +437,9 @@ static long move_all(char *p, long n, int node, int *status)
 		pages[i] = p + i * psz;
 		nodes[i] = node;
 	}
-	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE))
+	/* ENOENT: nothing needed moving */
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status,
+		    MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) && errno != ENOENT)
 		die(errno == ENOSYS ? EXIT_SKIP : 1, "move_pages: %s",
 		    strerror(errno));
 	for (i = 0; i < n; i++)
@@ -486,14 +489,69 @@ static int wl_migrate(void)
 	return moved > 0 ? 0 : 1;
 }
 
-/* run=2 unmerges everything: remove_all_stable_nodes() purges. */
+/*
+ * merge_across_nodes=0: KSM pages of one content on node 0 (A) and on
+ * node 1 (B).  A's pages, left mapped once, move to node 1; ksmd moves
+ * their nodes to migrate_nodes and merges A's mappings into B's pages,
+ * so A's old pages are freed and their nodes, still on migrate_nodes,
+ * are pruned stale before the next full scan.
+ */
+static int wl_numa_prune(void)
+{
+	int *status = calloc(npages, sizeof(int));
+	char *a, *b;
+	long i, moved = 0;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		die(EXIT_SKIP, "needs two NUMA nodes");
+	if (!status)
+		die(1, "out of memory");
+	ksm_start(npages, 0);
+	set("run", 2);
+	set("merge_across_nodes", 0);
+	set("run", 1);
+	a = map_pages(npages, 1);
+	b = map_pages(npages, 1);
+	fill(a, npages, 2, 10);
+	fill(b, npages, 2, 10);
+	move_all(a, npages, 0, status);
+	move_all(b, npages, 1, status);
+	wait_merging(2 * npages);
+	for (i = 0; i < npages; i += 2)
+		scribble(a, i);		/* A's KSM pages now mapped once */
+	wait_scans(2);
+	for (i = 1; i < npages; i += 2) {
+		void *pg = a + i * psz;
+		int node = 1, st = -1;
+
+		if (!syscall(SYS_move_pages, 0, 1, &pg, &node, &st, MPOL_MF_MOVE))
+			moved += st == 1;
+	}
+	msg("moved %ld of A's KSM pages to node 1", moved);
+	wait_scans(3);
+	msg("ok moved=%ld pages_shared=%ld", moved, ksm_read("pages_shared"));
+	free(status);
+	return moved > 0 ? 0 : 1;
+}
+
+/*
+ * run=2 unmerges everything.  KSM pages still mapped are broken by COW
+ * and their nodes go stale; KSM pages swapped out (in swapcache, no pte)
+ * keep live nodes that remove_all_stable_nodes() then purges.
+ */
 static int wl_unmerge_all(void)
 {
 	char *p = map_pages(npages, 1);
+	int i;
 
+	cg_enter();
 	ksm_start(npages, 0);
 	fill(p, npages, 2, 6);
 	wait_merging(npages);
+	set("run", 0);
+	for (i = 0; i < 8; i++)
+		cg_reclaim(npages * psz);
+	msg("swapped out, swap used %ld kB", swap_used_kb());
 	set("run", 2);
 	if (ksm_read("pages_shared") != 0 || self_merging() != 0)
 		die(1, "run=2 left pages_shared=%ld merging=%ld",
@@ -612,6 +670,7 @@ static const struct {
 	{ "chain", wl_chain, "max_page_sharing=2: chains, dups, pruning" },
 	{ "fork-reclaim", wl_fork_reclaim, "fork, swap KSM pages out and in" },
 	{ "migrate", wl_migrate, "move KSM pages between NUMA nodes" },
+	{ "numa-prune", wl_numa_prune, "stale nodes pruned from migrate_nodes" },
 	{ "unmerge-all", wl_unmerge_all, "run=2 unmerges everything" },
 	{ "lazyfree", wl_lazyfree, "MADV_FREE pages discarded by reclaim" },
 	{ "hotremove", wl_hotremove, "offline a block with stale KSM pages" },

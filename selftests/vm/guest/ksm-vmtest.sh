@@ -12,9 +12,23 @@ TR=/tmp/trace.all
 . "$(dirname "$0")/tap.sh"
 ksm_save
 
-count() { grep -c " $1: " $TR; }
+EV=/tmp/events
+# split_events: one file per event under $EV holding the "key value" part
+# of its lines (one pass: the trace can hold a few hundred thousand lines)
+split_events() {
+	rm -rf $EV; mkdir -p $EV
+	awk -v dir=$EV '{
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^ksm_[a-z_]*:$/) {
+				e = substr($i, 1, length($i) - 1)
+				line = $0; sub(/.* ksm_[a-z_]*: /, "", line)
+				print line > (dir "/" e); break
+			}
+	}' $TR
+}
+count() { if [ -f $EV/$1 ]; then wc -l <$EV/$1; else echo 0; fi; }
 # fields EVENT: the "key value" part of each EVENT line
-fields() { grep " $1: " $TR | sed "s/.* $1: //"; }
+fields() { cat $EV/$1 2>/dev/null; }
 
 run_workload() { # run_workload NAME ARGS...: one traced workload, one TAP line
 	name=$1; shift
@@ -59,13 +73,15 @@ tracepoint_tests() {
 	run_workload stale -n 512 stale
 	run_workload chain -n 64 chain
 	run_workload fork-reclaim -n 512 fork-reclaim
-	run_workload migrate -n 512 -s 20 migrate
+	run_workload migrate -n 256 -s 8 migrate
 	moved=$(echo "$LAST_OUT" | sed -n 's/.* moved=\([0-9]*\).*/\1/p')
 	retries_in_migrate=$(grep -c " ksm_get_ksm_page_retry: " $T/trace)
+	run_workload numa-prune -n 512 numa-prune
 	run_workload unmerge-all -n 512 unmerge-all
 	run_workload lazyfree -n 512 lazyfree
 	run_workload hotremove -n 2048 hotremove
 	echo 0 >$T/events/ksm/enable
+	split_events
 
 	echo "# events per tracepoint:"
 	for e in $(ls $T/events/ksm | grep '^ksm_'); do
