@@ -23,7 +23,7 @@ for i in "${!all[@]}"; do
 		echo "not ok $((i + 1)) build fails at $p"; fail=1
 	fi
 	src=$(ls -d "$CACHE"/src-* | head -1)
-	res=$(cd "$src" && scripts/checkpatch.pl --strict --no-tree -q "$SERIES/$p" | grep '^total:' || true)
+	res=$(cd "$src" && scripts/checkpatch.pl --strict --no-tree "$SERIES/$p" | grep '^total:' || true)
 	echo "# checkpatch: $p: $res"
 	echo "$res" | grep -q '^total: 0 errors, 0 warnings' || fail=1
 done

@@ -92,7 +92,7 @@ chmod +x "$root/init"
 
 half=$((mem / 2))
 console=$work/console.log
-args="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 movablecore=$((mem / 2))M $extra_args"
+args="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 no_hash_pointers movablecore=$((mem / 2))M $extra_args"
 echo "vm: booting $(basename "$kernel") mem=${mem}M cpus=2 nodes=2 timeout=${timeout}s"
 start=$(date +%s)
 timeout -k 10 "$timeout" qemu-system-x86_64 \

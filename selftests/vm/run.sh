@@ -76,7 +76,7 @@ if [ -x "$src/scripts/checkpatch.pl" ]; then
 		p=${p%%#*}; [ -n "$p" ] || continue
 		# from the kernel tree: checkpatch inside another git work tree
 		# checks that tree's diff of the file, not the patch
-		res=$(cd "$src" && scripts/checkpatch.pl --strict --no-tree -q "$OLDPWD/kernel/patches/$p" | grep '^total:')
+		res=$(cd "$src" && scripts/checkpatch.pl --strict --no-tree "$OLDPWD/kernel/patches/$p" | grep '^total:')
 		verdict "checkpatch --strict: $p: ${res:-no output}" $(echo "$res" | grep -q '^total: 0 errors, 0 warnings'; echo $?)
 	done <kernel/patches/series
 else

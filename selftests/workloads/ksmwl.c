@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -399,6 +400,11 @@ static int wl_fork_reclaim(void)
 	wait_merging(npages);
 	if (pipe(fds))
 		die(1, "pipe: %s", strerror(errno));
+	/*
+	 * Stop ksmd before fork: a child without rmap_items is what makes
+	 * rmap_walk_ksm() take its second pass (search_new_forks).
+	 */
+	set("run", 0);
 	child = fork();
 	if (child == 0) {
 		char c;
@@ -409,7 +415,6 @@ static int wl_fork_reclaim(void)
 		_exit(p[0] == 0);
 	}
 	close(fds[0]);
-	set("run", 0);	/* ksmd must not give the child rmap_items */
 	for (i = 0; i < 8; i++)
 		cg_reclaim(npages * psz);
 	swapped = swap_used_kb();
@@ -449,6 +454,30 @@ static long move_all(char *p, long n, int node, int *status)
 	return moved;
 }
 
+/* Allocate the (untouched) pages of [p, p + n pages) on @node only. */
+static void bind_node(char *p, long n, int node)
+{
+	unsigned long mask = 1UL << node;
+
+	if (syscall(SYS_mbind, p, n * psz, 2 /* MPOL_BIND */, &mask,
+		    sizeof(mask) * 8, 0))
+		die(errno == ENOSYS ? EXIT_SKIP : 1, "mbind: %s",
+		    strerror(errno));
+}
+
+/* Two NUMA nodes, one stable tree each (merge_across_nodes=0). */
+static void numa_start(int *status)
+{
+	if (access("/sys/devices/system/node/node1", F_OK))
+		die(EXIT_SKIP, "needs two NUMA nodes");
+	if (!status)
+		die(1, "out of memory");
+	ksm_start(npages, 0);
+	set("run", 2);
+	set("merge_across_nodes", 0);
+	set("run", 1);
+}
+
 /*
  * Bounce merged pages between NUMA nodes while ksmd scans at full speed
  * and removes rmap_items under the page lock: get_ksm_page() sees the
@@ -461,14 +490,7 @@ static int wl_migrate(void)
 	char *p;
 	double t0;
 
-	if (access("/sys/devices/system/node/node1", F_OK))
-		die(EXIT_SKIP, "needs two NUMA nodes");
-	if (!status)
-		die(1, "out of memory");
-	ksm_start(npages, 0);
-	set("run", 2);
-	set("merge_across_nodes", 0);
-	set("run", 1);
+	numa_start(status);
 	p = map_pages(npages, 1);
 	fill(p, npages, 2, 5);
 	move_all(p, npages, 0, status);
@@ -479,7 +501,6 @@ static int wl_migrate(void)
 		/* make ksmd drop and re-add items while pages move */
 		for (i = rounds % 8; i < npages; i += 8) {
 			scribble(p, i);
-			fill(p + i * psz, 1, 1, 5);
 			memcpy(p + i * psz, p + (i ^ 1) * psz, psz);
 		}
 	}
@@ -491,10 +512,9 @@ static int wl_migrate(void)
 
 /*
  * merge_across_nodes=0: KSM pages of one content on node 0 (A) and on
- * node 1 (B).  A's pages, left mapped once, move to node 1; ksmd moves
- * their nodes to migrate_nodes and merges A's mappings into B's pages,
- * so A's old pages are freed and their nodes, still on migrate_nodes,
- * are pruned stale before the next full scan.
+ * node 1 (B).  A's pages, left mapped once, move to node 1, and ksmd
+ * moves their nodes to migrate_nodes; then A's pages are freed, and the
+ * prune of migrate_nodes before the next full scan finds them stale.
  */
 static int wl_numa_prune(void)
 {
@@ -502,24 +522,18 @@ static int wl_numa_prune(void)
 	char *a, *b;
 	long i, moved = 0;
 
-	if (access("/sys/devices/system/node/node1", F_OK))
-		die(EXIT_SKIP, "needs two NUMA nodes");
-	if (!status)
-		die(1, "out of memory");
-	ksm_start(npages, 0);
-	set("run", 2);
-	set("merge_across_nodes", 0);
-	set("run", 1);
+	numa_start(status);
 	a = map_pages(npages, 1);
 	b = map_pages(npages, 1);
+	bind_node(a, npages, 0);	/* A and B must never share a page */
+	bind_node(b, npages, 1);
 	fill(a, npages, 2, 10);
 	fill(b, npages, 2, 10);
-	move_all(a, npages, 0, status);
-	move_all(b, npages, 1, status);
 	wait_merging(2 * npages);
 	for (i = 0; i < npages; i += 2)
 		scribble(a, i);		/* A's KSM pages now mapped once */
 	wait_scans(2);
+	set("run", 0);	/* ksmd must see the pages only once they moved */
 	for (i = 1; i < npages; i += 2) {
 		void *pg = a + i * psz;
 		int node = 1, st = -1;
@@ -528,36 +542,60 @@ static int wl_numa_prune(void)
 			moved += st == 1;
 	}
 	msg("moved %ld of A's KSM pages to node 1", moved);
+	set("run", 1);
 	wait_scans(3);
+	/*
+	 * ksmd has moved A's nodes to migrate_nodes but cannot merge their
+	 * pages into B's (replace_page() finds no anon_vma on a KSM page, so
+	 * it fails with -EFAULT every pass).  Free the pages: the nodes go
+	 * stale where only the migrate_nodes prune will find them.
+	 */
+	for (i = 1; i < npages; i += 2)
+		scribble(a, i);
+	wait_scans(2);
 	msg("ok moved=%ld pages_shared=%ld", moved, ksm_read("pages_shared"));
 	free(status);
 	return moved > 0 ? 0 : 1;
 }
 
 /*
- * run=2 unmerges everything.  KSM pages still mapped are broken by COW
- * and their nodes go stale; KSM pages swapped out (in swapcache, no pte)
- * keep live nodes that remove_all_stable_nodes() then purges.
+ * run=2 unmerges everything: mapped KSM pages are broken by COW and their
+ * nodes go stale.  remove_all_stable_nodes() purges a node only when its
+ * page is alive but mapped nowhere, as when a pipe holds a reference:
+ * vmsplice pins some KSM pages first, then every mapping is written.
  */
 static int wl_unmerge_all(void)
 {
 	char *p = map_pages(npages, 1);
-	int i;
+	long pinned = 0, i;
+	int fds[2];
 
-	cg_enter();
 	ksm_start(npages, 0);
 	fill(p, npages, 2, 6);
 	wait_merging(npages);
 	set("run", 0);
-	for (i = 0; i < 8; i++)
-		cg_reclaim(npages * psz);
-	msg("swapped out, swap used %ld kB", swap_used_kb());
+	if (pipe(fds))
+		die(1, "pipe: %s", strerror(errno));
+	fcntl(fds[1], F_SETPIPE_SZ, (int)(64 * psz));
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	for (i = 0; i < npages && pinned < 64; i += 2) {
+		struct iovec iov = { .iov_base = p + i * psz, .iov_len = psz };
+
+		if (vmsplice(fds[1], &iov, 1, 0) != (ssize_t)psz)
+			break;
+		pinned++;
+	}
+	for (i = 0; i < npages; i++)
+		scribble(p, i);
+	msg("%ld KSM pages pinned by a pipe, all mappings written", pinned);
 	set("run", 2);
 	if (ksm_read("pages_shared") != 0 || self_merging() != 0)
 		die(1, "run=2 left pages_shared=%ld merging=%ld",
 		    ksm_read("pages_shared"), self_merging());
-	msg("ok pages_shared=0 after run=2");
-	return 0;
+	msg("ok pages_shared=0 after run=2 pinned=%ld", pinned);
+	close(fds[0]);
+	close(fds[1]);
+	return pinned > 0 ? 0 : 1;
 }
 
 /*
@@ -595,34 +633,17 @@ static int wl_lazyfree(void)
 }
 
 /*
- * Offline a memory block that held KSM pages whose stable nodes are
- * stale (ksmd stopped): ksm_check_stable_tree() purges them.  Needs
- * movable memory (boot with movablecore=) and CONFIG_MEMORY_HOTREMOVE.
+ * Try to offline (and online again) a movable memory block holding one of
+ * @kpfn.  Returns the block, or -1 with *tried counting the attempts.
  */
-static int wl_hotremove(void)
+static long offline_block_of(const long *kpfn, long n, long block_pages,
+			     int *tried)
 {
-	char *p = map_pages(npages, 1), path[160], zones[64];
-	long *kpfn = calloc(npages, sizeof(long)), block_pages, i, j;
-	unsigned long block_bytes = 0;
-	int tried = 0;
-	FILE *f;
+	char path[160], zones[64];
+	long i, j;
+	int err;
 
-	if (!kpfn)
-		die(1, "out of memory");
-	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-	if (!f || fscanf(f, "%lx", &block_bytes) != 1)
-		die(EXIT_SKIP, "no memory hotplug in this kernel");
-	fclose(f);
-	block_pages = block_bytes / psz;
-	ksm_start(npages, 0);
-	fill(p, npages, 2, 9);
-	wait_merging(npages);
-	for (i = 0; i < npages; i++)
-		kpfn[i] = pfn_of(p + i * psz);
-	set("run", 0);
-	for (i = 0; i < npages; i++)
-		scribble(p, i);
-	for (i = 0; i < npages; i++) {
+	for (i = 0; i < n; i++) {
 		long blk = kpfn[i] / block_pages;
 		int fd;
 
@@ -646,17 +667,65 @@ static int wl_hotremove(void)
 			continue;
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/memory/memory%ld/state", blk);
-		tried++;
-		if (write_file(path, "offline"))
+		(*tried)++;
+		err = write_file(path, "offline");
+		if (err) {
+			msg("cannot offline memory%ld: %s", blk, strerror(-err));
 			continue;
+		}
 		msg("offlined memory%ld (held kpfn %ld)", blk, kpfn[i]);
 		if (write_file(path, "online_movable") && write_file(path, "online"))
 			die(1, "cannot online memory%ld again", blk);
-		msg("ok block=%ld", blk);
-		return 0;
+		return blk;
 	}
-	die(EXIT_SKIP, "no movable memory block with a KSM page could be "
-	    "offlined (%d tried; boot with movablecore=)", tried);
+	return -1;
+}
+
+/*
+ * Offline a memory block that held KSM pages whose stable nodes are
+ * stale (ksmd stopped): ksm_check_stable_tree() purges them.  Needs
+ * movable memory (boot with movablecore=) and CONFIG_MEMORY_HOTREMOVE.
+ * Where the pages land is up to the allocator: try a few fresh regions.
+ */
+static int wl_hotremove(void)
+{
+	long *kpfn = calloc(npages, sizeof(long)), block_pages, i, blk = -1;
+	unsigned long block_bytes = 0;
+	int tried = 0, attempt;
+	FILE *f;
+
+	if (!kpfn)
+		die(1, "out of memory");
+	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+	if (!f || fscanf(f, "%lx", &block_bytes) != 1)
+		die(EXIT_SKIP, "no memory hotplug in this kernel");
+	fclose(f);
+	block_pages = block_bytes / psz;
+	ksm_start(npages, 0);
+	for (attempt = 0; attempt < 4 && blk < 0; attempt++) {
+		char *p = map_pages(npages, 1);
+
+		/* the end of node 0 tends to hold unmovable boot memory */
+		if (!access("/sys/devices/system/node/node1", F_OK))
+			bind_node(p, npages, 1 - attempt % 2);
+		set("run", 1);
+		fill(p, npages, 2, 9 + attempt);
+		wait_merging(npages);
+		for (i = 0; i < npages; i++)
+			kpfn[i] = pfn_of(p + i * psz);
+		set("run", 0);
+		for (i = 0; i < npages; i++)
+			scribble(p, i);
+		blk = offline_block_of(kpfn, npages, block_pages, &tried);
+		munmap(p, npages * psz);
+	}
+	free(kpfn);
+	if (blk < 0)
+		die(EXIT_SKIP, "no movable memory block with a KSM page could be "
+		    "offlined (%d tried in %d regions; boot with movablecore=)",
+		    tried, attempt);
+	msg("ok block=%ld", blk);
+	return 0;
 }
 
 static const struct {

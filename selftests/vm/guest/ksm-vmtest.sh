@@ -68,6 +68,8 @@ tracepoint_tests() {
 	echo 1 >$T/events/ksm/enable
 	: >$TR
 
+	# first, while the movable zone is still where new pages go
+	run_workload hotremove -n 2048 hotremove
 	run_workload merge -n 1024 merge
 	run_workload zero -n 256 zero
 	run_workload stale -n 512 stale
@@ -79,7 +81,6 @@ tracepoint_tests() {
 	run_workload numa-prune -n 512 numa-prune
 	run_workload unmerge-all -n 512 unmerge-all
 	run_workload lazyfree -n 512 lazyfree
-	run_workload hotremove -n 2048 hotremove
 	echo 0 >$T/events/ksm/enable
 	split_events
 
