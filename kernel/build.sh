@@ -37,6 +37,9 @@ log() { echo "kernel: $*" >&2; }
 [ -f "$TARBALL" ] || die "kernel source tarball not found: $TARBALL (run 'make deps' or set KERNEL_TARBALL)"
 [ -f "$FRAGMENT" ] || die "config fragment not found: $FRAGMENT"
 [ -f "$SERIES/series" ] || die "no series file in $SERIES"
+# the build runs inside the source tree: every input path made absolute
+abs() { realpath -m -- "$1"; }
+TARBALL=$(abs "$TARBALL") FRAGMENT=$(abs "$FRAGMENT") SERIES=$(abs "$SERIES") CACHE=$(abs "$CACHE")
 
 patches=()
 while read -r p; do
@@ -47,7 +50,7 @@ while read -r p; do
 done <"$SERIES/series"
 for p in "${EXTRA[@]}"; do
 	[ -f "$p" ] || die "EXTRA_PATCHES: no such file: $p"
-	patches+=("$(cd "$(dirname "$p")" && pwd)/$(basename "$p")")
+	patches+=("$(abs "$p")")
 done
 
 base_id="$(basename "$TARBALL")-$(stat -c '%s-%Y' "$TARBALL")"
@@ -55,7 +58,7 @@ hash=$( { echo "$base_id"; cat "$FRAGMENT" "$0";
 	  for p in "${patches[@]}"; do echo "== $(basename "$p")"; cat "$p"; done; } |
 	sha256sum | cut -c1-16)
 out="$CACHE/build-$hash"
-work_hash=$( { echo "$base_id"; cat "$FRAGMENT" "$0"; } | sha256sum | cut -c1-16)
+work_hash=$( { echo "$base_id"; cat "$FRAGMENT"; } | sha256sum | cut -c1-16)
 work="$CACHE/work-$work_hash"
 
 if [ "${1:-}" = "--dir" ]; then echo "$out"; exit 0; fi
@@ -85,6 +88,7 @@ for p in "${patches[@]}"; do
 done
 log "applied ${#patches[@]} patch(es) on $(make -s kernelversion)"
 
+rm -rf "$out.tmp"
 mkdir -p "$work" "$out.tmp/arch/x86/boot"
 if [ ! -f "$work/.config" ]; then
 	make -s O="$work" ARCH=x86_64 tinyconfig >/dev/null
