@@ -43,11 +43,11 @@ deps:
 	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEB_PACKAGES)) packages installed"; exit 0; fi; \
 	echo "deps: installing:" $$missing; \
 	if [ "$$(id -u)" != 0 ]; then echo "deps: error: need root to install:" $$missing >&2; exit 1; fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	{ apt-get update -q && apt-get install -y -q $$missing; } >$(BUILD).deps.log 2>&1 || { \
-		tail -5 $(BUILD).deps.log >&2; \
-		echo "deps: error: apt-get could not install:" $$missing "(see $(BUILD).deps.log)" >&2; exit 1; }; \
-	rm -f $(BUILD).deps.log; echo "deps: installed:" $$missing
+	export DEBIAN_FRONTEND=noninteractive; mkdir -p $(BUILD); \
+	{ apt-get update -q && apt-get install -y -q $$missing; } >$(BUILD)/deps.log 2>&1 || { \
+		tail -5 $(BUILD)/deps.log >&2; \
+		echo "deps: error: apt-get could not install:" $$missing "(see $(BUILD)/deps.log)" >&2; exit 1; }; \
+	rm -f $(BUILD)/deps.log; echo "deps: installed:" $$missing
 
 run: all
 	@echo "ksmtop is not written yet (issue 3); 'make test' runs what exists."

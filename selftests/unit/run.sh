@@ -50,4 +50,11 @@ d4=$(KERNEL_CONFIG="$B/frag.config" kernel/build.sh --dir)
 verdict "kernel/build.sh: another config gets its own cache entry" $([ "$d4" != "$d1" ]; echo $?)
 verdict "kernel/patches/series lists every patch, in order" \
 	$([ "$(ls kernel/patches/*.patch | xargs -n1 basename)" = "$(grep -v '^#' kernel/patches/series)" ]; echo $?)
+if [ "$(id -u)" = 0 ]; then
+	expect_fail "make deps: a package apt cannot install is named in one error line" 2 \
+		"deps: error: apt-get could not install: ksmscope-no-such-package" \
+		make -s deps DEB_PACKAGES=ksmscope-no-such-package
+else
+	skip "make deps with an uninstallable package" "needs root"
+fi
 tap_done

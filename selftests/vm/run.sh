@@ -57,6 +57,19 @@ verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
 verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
 verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
 
+# --- make kernel EXTRA_PATCHES=...: a separately cached kernel with the change
+extra=selftests/vm/patches/extra-marker.patch
+if xdir=$(EXTRA_PATCHES=$extra kernel/build.sh); then
+	verdict "kernel: EXTRA_PATCHES build has its own cache entry" $([ "$xdir" != "$kdir" ]; echo $?)
+	selftests/vm/run-vm.sh -k "$xdir/arch/x86/boot/bzImage" -t 120 -- \
+		sh -c 'dmesg | grep "EXTRA_PATCHES test marker"' >"$B/vm-extra.log" 2>&1
+	verdict "kernel: the EXTRA_PATCHES kernel boots and carries the extra change" $?
+	verdict "kernel: the series kernel does not carry it" \
+		$(! grep -aq "EXTRA_PATCHES test marker" "$kdir/vmlinux"; echo $?)
+else
+	notok "kernel: build with EXTRA_PATCHES=$extra"
+fi
+
 # --- group A formats: the patched 6.1 must print what the running kernel prints
 host_events=/sys/kernel/tracing/events/ksm
 if [ ! -d $host_events ]; then
