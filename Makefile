@@ -31,11 +31,18 @@ LIB_SRCS := tools/lib/ksm_sysfs.c
 
 .PHONY: all deps run test kernel vmtest check-series clean
 
-all: $(BUILD)/ksmwl
+WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
-$(BUILD)/ksmwl: selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
+all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static
+
+$(BUILD)/ksmwl: $(WORKLOAD_DEPS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ selftests/workloads/ksmwl.c $(LIB_SRCS)
+
+# static, for the busybox guest of the VM tests
+$(BUILD)/ksmwl.static: $(WORKLOAD_DEPS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -static -o $@ selftests/workloads/ksmwl.c $(LIB_SRCS)
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -55,10 +62,10 @@ run: all
 kernel: deps
 	kernel/build.sh
 
-vmtest: deps
+vmtest: deps all
 	@selftests/run.sh vm
 
-test: deps
+test: deps all
 	@selftests/run.sh unit live vm
 
 check-series: deps

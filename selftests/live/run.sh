@@ -10,8 +10,7 @@ B=${BUILD:-build}
 if [ "$(id -u)" != 0 ]; then notok "live tests need root"; tap_done; exit 1; fi
 if [ ! -d $KSM ]; then notok "running kernel has KSM (/sys/kernel/mm/ksm)"; tap_done; exit 1; fi
 mkdir -p "$B"
-[ -x "$B/ksmwl" ] || gcc -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl" \
-	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c
+make -s "$B/ksmwl" || { notok "build ksmwl"; tap_done; exit 1; }
 ksm_save
 before=$(ksm_state)
 echo "# ksm before: $before"

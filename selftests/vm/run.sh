@@ -42,8 +42,7 @@ printf -- '--- a/mm/ksm.c\n+++ b/mm/ksm.c\n@@ -1,1 +1,1 @@\n-this line is not in
 bad "patch that does not apply" "patch does not apply: .*broken.patch" EXTRA_PATCHES="$B/broken.patch"
 
 # --- the real run
-if ! gcc -static -O2 -std=c11 -Wall -Wextra -Werror -Itools/lib -o "$B/ksmwl.static" \
-	selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c; then
+if ! make -s "$B/ksmwl.static"; then
 	notok "workloads: build static ksmwl"; tap_done; exit 1
 fi
 mkdir -p "$B/guest"
