@@ -22,7 +22,7 @@ run_vm_rc() { local rc; "$@" >"$B/vm-harness.log" 2>&1; rc=$?; sed 's/^/#   /' "
 head -c 4096 /dev/urandom >"$B/not-a-kernel"
 run_vm_rc selftests/vm/run-vm.sh -k "$B/not-a-kernel" -t 60 -- true
 verdict "harness: a kernel that does not boot is reported (exit 100)" $([ $? = 100 ]; echo $?)
-run_vm_rc run_vm -t 25 -- sleep 600
+run_vm_rc run_vm -t 60 -- sleep 600
 verdict "harness: a guest that hangs is reported as timeout (exit 101)" $([ $? = 101 ]; echo $?)
 run_vm_rc run_vm -t 120 -- sh -c 'echo c > /proc/sysrq-trigger'
 verdict "harness: a kernel crash is reported as a splat (exit 102)" $([ $? = 102 ]; echo $?)
