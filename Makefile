@@ -2,7 +2,7 @@
 #
 #   make deps      install the Debian 12 packages the project needs
 #   make all       build the user-space programs
-#   make run       build and start ksmtop on the running kernel (not yet)
+#   make run       build and start ksmtop on the running kernel, with a demo workload
 #   make test      unit, live (running kernel) and VM tests; TAP + summary
 #   make kernel    build the patched 6.1 kernel (cached, see kernel/build.sh)
 #   make vmtest    boot the patched kernel in QEMU and test it
@@ -18,22 +18,65 @@ EXTRA_PATCHES  ?=
 export BUILD KSMSCOPE_CACHE KERNEL_TARBALL KERNEL_SERIES KERNEL_CONFIG EXTRA_PATCHES
 
 CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Itools/lib
+# the tools: POSIX + GNU (getopt_long, sigaction), BPF headers, skeleton
+TOOL_CFLAGS = $(CFLAGS) -D_GNU_SOURCE -Ibpf -I$(BUILD)/bpf
+TOOL_LIBS   = -lbpf -lelf -lz
 
 # Debian 12 packages: kernel build, QEMU guest, BPF toolchain, tests.
 DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	cpio gzip xz-utils file rsync python3 linux-source-6.1 \
 	qemu-system-x86 busybox-static libnuma-dev \
-	clang llvm libbpf-dev bpftool pkg-config libncurses-dev tmux
+	clang llvm libbpf-dev bpftool pkg-config libncurses-dev zlib1g-dev tmux
 
 LIB_SRCS := tools/lib/ksm_sysfs.c
+TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_event.c tools/lib/ksm_fmt.c \
+	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c
+TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_events.h
+KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
+KSMTOP_HDRS := tools/ksmtop/options.h
+SKEL := $(BUILD)/bpf/ksm.skel.h
 
 .PHONY: all deps run test kernel vmtest check-series clean
 
 WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
-all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static
+all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static tools/ksmtop/ksmtop $(BUILD)/ksmtop.static \
+	$(BUILD)/unit_tests
+
+# BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
+# bpf/ksm_vmlinux.h), then its skeleton
+$(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_events.h bpf/ksm_vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
+		-I/usr/include/$(shell $(CC) -dumpmachine) -Ibpf -c $< -o $@
+
+$(SKEL): $(BUILD)/bpf/ksm.bpf.o
+	$(BPFTOOL) gen skeleton $< name ksm_skel >$@.tmp && mv $@.tmp $@
+
+tools/ksmtop/ksmtop: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) \
+		-lncursesw -ltinfo -lm
+
+# the same with clang: both compilers must stay warning-free
+$(BUILD)/ksmtop.clang: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CLANG) $(TOOL_CFLAGS) -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) \
+		-lncursesw -ltinfo -lm
+
+# static, for the busybox guest of the VM tests
+$(BUILD)/ksmtop.static: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) \
+		$(TOOL_LIBS) -lncursesw -ltinfo -lm
+
+# unit tests: no root, no kernel
+UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
+	tools/lib/ksm_event.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(TOOLLIB_HDRS) $(KSMTOP_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -Itools/ksmtop -o $@ $(UNIT_SRCS) -lm
 
 $(BUILD)/ksmwl: $(WORKLOAD_DEPS)
 	@mkdir -p $(BUILD)
@@ -56,8 +99,8 @@ deps:
 		echo "deps: error: apt-get could not install:" $$missing "(see $(BUILD)/deps.log)" >&2; exit 1; }; \
 	rm -f $(BUILD)/deps.log; echo "deps: installed:" $$missing
 
-run: all
-	@echo "ksmtop is not written yet (issue 3); 'make test' runs what exists."
+run: deps all
+	@tools/ksmtop/demo.sh
 
 kernel: deps
 	kernel/build.sh
@@ -72,4 +115,4 @@ check-series: deps
 	kernel/check-series.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) tools/ksmtop/ksmtop

@@ -48,3 +48,10 @@ verdict() { if [ "$2" = 0 ]; then ok "$1"; else notok "$1"; fi; }
 normalize_format() {
 	sed -n '/common_pid/,$p' "$1" | grep -v common_pid | tr -s ' \t' ' ' | tr '\n' '|'
 }
+# json_check ARGS...: selftests/lib/ksmtop_json.py ARGS, as TAP
+json_check() {
+	local st d
+	while read -r st d; do
+		if [ "$st" = PASS ]; then ok "$d"; else notok "$d"; fi
+	done < <(python3 selftests/lib/ksmtop_json.py "$@" 2>&1 | sed 's/^Traceback/FAIL ksmtop_json.py crashed: Traceback/' | grep -E '^(PASS|FAIL) ')
+}

@@ -10,7 +10,7 @@ B=${BUILD:-build}
 if [ "$(id -u)" != 0 ]; then notok "live tests need root"; tap_done; exit 1; fi
 if [ ! -d $KSM ]; then notok "running kernel has KSM (/sys/kernel/mm/ksm)"; tap_done; exit 1; fi
 mkdir -p "$B"
-make -s "$B/ksmwl" || { notok "build ksmwl"; tap_done; exit 1; }
+make -s "$B/ksmwl" tools/ksmtop/ksmtop || { notok "build ksmwl and ksmtop"; tap_done; exit 1; }
 ksm_save
 before=$(ksm_state)
 echo "# ksm before: $before"
@@ -42,4 +42,6 @@ rm -f "$fifo"
 verdict "ksmwl -p held its merged pages with ksmd running" $([ $held = 1 ] && [ "$during" != "$before" ]; echo $?)
 verdict "ksmwl killed by SIGTERM exits by the signal (status $rc)" $([ $rc = 143 ]; echo $?)
 verdict "ksmwl killed by SIGTERM restored every KSM knob" $([ "$(ksm_state)" = "$before" ]; echo $?)
+
+. selftests/live/ksmtop.sh
 tap_done

@@ -17,6 +17,15 @@ else
 	tap_done; exit 1
 fi
 
+# the tools: BPF object, skeleton, ksmtop with gcc and clang, unit tests
+if make -s tools/ksmtop/ksmtop "$B/ksmtop.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
+	ok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
+	"$B/unit_tests"
+else
+	sed 's/^/#   /' "$B/cc-tools.log" | tail -20
+	notok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
+fi
+
 # expect_fail DESC STATUS PATTERN CMD...: CMD exits STATUS, its last line matches
 expect_fail() {
 	local d=$1 st=$2 pat=$3 out rc; shift 3
@@ -29,7 +38,7 @@ expect_fail "ksmwl: -n 0 exits 2" 2 "-n needs a positive number" "$B/ksmwl" -n 0
 expect_fail "ksmwl: -s junk exits 2" 2 "-s needs a positive number" "$B/ksmwl" -s 1x merge
 expect_fail "ksmwl: no workload exits 2" 2 "usage:" "$B/ksmwl"
 out=$("$B/ksmwl" -h); verdict "ksmwl -h lists every workload" \
-	$(for w in merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree hotremove; do
+	$(for w in churn many merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree hotremove; do
 		echo "$out" | grep -q "^  $w " || exit 1; done; echo 0)
 
 expect_fail "run-vm.sh: missing kernel image exits 104" 104 "kernel image not found" \

@@ -42,19 +42,32 @@ printf -- '--- a/mm/ksm.c\n+++ b/mm/ksm.c\n@@ -1,1 +1,1 @@\n-this line is not in
 bad "patch that does not apply" "patch does not apply: .*broken.patch" EXTRA_PATCHES="$B/broken.patch"
 
 # --- the real run
-if ! make -s "$B/ksmwl.static"; then
-	notok "workloads: build static ksmwl"; tap_done; exit 1
+if ! make -s "$B/ksmwl.static" "$B/ksmtop.static"; then
+	notok "workloads: build static ksmwl and ksmtop"; tap_done; exit 1
 fi
 mkdir -p "$B/guest"
 cp "$B/ksmwl.static" "$B/guest/ksmwl"
+cp "$B/ksmtop.static" "$B/guest/ksmtop"
 cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/guest/"
 run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
-	-f "$B/guest/ksmwl" -f "$B/guest/ksm_tests" -f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}
+	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksm_tests" -f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
+	-- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests} > >(grep --line-buffered -v '^KSMTOP ')
 rc=$?
+wait $! 2>/dev/null
 verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
 verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
 verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
+
+# --- ksmtop on the patched kernel, from the JSON it printed in the guest
+if grep -aq '^KSMTOP_RC' "$B/vm-console.log"; then
+	sed -n 's/^KSMTOP_ERR /#   ksmtop: /p' "$B/vm-console.log"
+	verdict "ksmtop (vm): SIGTERM ends it with status 0" \
+		$(grep -aq '^KSMTOP_RC 0$' "$B/vm-console.log"; echo $?)
+	grep -a '^KSMTOP {' "$B/vm-console.log" | cut -c8- >"$B/vm-ksmtop.json"
+	json_check vm "$B/vm-ksmtop.json"
+else
+	notok "ksmtop (vm): ran in the guest"
+fi
 
 # --- make kernel EXTRA_PATCHES=...: a separately cached kernel with the change
 extra=selftests/vm/patches/extra-marker.patch

@@ -2,9 +2,11 @@
 /*
  * ksmwl - KSM workloads that provoke each ksm:* tracepoint.
  *
- *   ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-p] WORKLOAD
+ *   ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-r RATE] [-p] WORKLOAD
  *
  * -p keeps the process (and what it merged) until a signal arrives.
+ * -r paces ksmd at about RATE pages scanned per second (RATE/10 pages
+ * every 100 ms) instead of as fast as it goes.
  *
  * Each workload saves /sys/kernel/mm/ksm, sets what it needs, and restores
  * it on every exit path (atexit and SIGINT/SIGTERM).  Exit status: 0 done,
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -45,6 +48,7 @@ static long npages = 512;
 static int seconds = 10;
 static int timeout_s = 120;
 static int hold;
+static long rate;
 static size_t psz;
 static const char *cmd = "ksmwl";
 
@@ -106,6 +110,10 @@ static void ksm_start(long pages_to_scan, long sleep_ms)
 	atexit(restore_knobs);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (rate) {
+		pages_to_scan = rate / 10 ? rate / 10 : 1;
+		sleep_ms = 100;
+	}
 	set("pages_to_scan", pages_to_scan);
 	set("sleep_millisecs", sleep_ms);
 	/* smart_scan (6.7+) skips pages that failed to merge for a while */
@@ -154,17 +162,24 @@ static char *map_pages(long n, int mergeable)
 }
 
 /* Page i gets content class (i / group): groups of identical pages. */
+static void refill(char *p, long i, long group, unsigned int seed);
+
 static void fill(char *p, long n, long group, unsigned int seed)
 {
 	long i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t v = ((uint64_t)seed << 32) | (uint64_t)(i / group);
-		size_t off;
+	for (i = 0; i < n; i++)
+		refill(p, i, group, seed);
+}
 
-		for (off = 0; off < psz; off += sizeof(v))
-			memcpy(p + i * psz + off, &v, sizeof(v));
-	}
+/* Give page i back the content fill() gave it. */
+static void refill(char *p, long i, long group, unsigned int seed)
+{
+	uint64_t v = ((uint64_t)seed << 32) | (uint64_t)(i / group);
+	size_t off;
+
+	for (off = 0; off < psz; off += sizeof(v))
+		memcpy(p + i * psz + off, &v, sizeof(v));
 }
 
 /* Make page i unique, so it leaves KSM (COW break, or unstable). */
@@ -296,7 +311,71 @@ static int wl_merge(void)
 	wait_merging(npages);
 	msg("ok merged=%ld pages_shared=%ld pages_sharing=%ld", self_merging(),
 	    ksm_read("pages_shared"), ksm_read("pages_sharing"));
-	munmap(p, npages * psz);
+	if (!hold)	/* -p holds what it merged */
+		munmap(p, npages * psz);
+	return 0;
+}
+
+/*
+ * Steady merging and unmerging for -s SECONDS: every 200 ms a sixteenth
+ * of the pages is written (COW break: unmerge) and given its old content
+ * back, so ksmd merges it again.  The demo of `make run` and the churn
+ * the benchmarks measure under.
+ */
+static int wl_churn(void)
+{
+	char *p = map_pages(npages, 1);
+	long i = 0, k, rounds = 0;
+	double end;
+
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 3);
+	msg("rewriting %ld of %ld pages every 200 ms for %ds", npages / 16,
+	    npages, seconds);
+	end = now() + seconds;
+	while (now() < end) {
+		usleep(200000);
+		for (k = 0; k < npages / 16; k++, i = (i + 1) % npages)
+			refill(p, i, 2, 3);
+		rounds++;
+	}
+	msg("ok rounds=%ld merging=%ld", rounds, self_merging());
+	return 0;
+}
+
+/*
+ * Many KSM processes at once: PAGES/4 children with four identical
+ * mergeable pages each, for -s SECONDS (tools must cope with thousands).
+ */
+static int wl_many(void)
+{
+	long n = npages / 4, i;
+
+	ksm_start(npages, 0);
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die(1, "fork %ld: %s", i, strerror(errno));
+		if (!pid) {
+			char *p;
+
+			/* children restore nothing: that is the parent's job */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			p = map_pages(4, 1);
+			fill(p, 4, 4, 5);
+			sleep((unsigned int)seconds);
+			_exit(0);
+		}
+	}
+	msg("%ld processes with 4 mergeable pages each, for %ds", n, seconds);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	msg("ok processes=%ld", n);
 	return 0;
 }
 
@@ -733,6 +812,8 @@ static const struct {
 	int (*fn)(void);
 	const char *help;
 } workloads[] = {
+	{ "churn", wl_churn, "rewrite pages so they unmerge and merge again" },
+	{ "many", wl_many, "PAGES/4 processes with 4 KSM pages each" },
 	{ "merge", wl_merge, "pairs of identical pages merge" },
 	{ "zero", wl_zero, "zero pages merged with use_zero_pages=1" },
 	{ "stale", wl_stale, "KSM pages freed, ksmd finds nodes stale" },
@@ -749,7 +830,7 @@ static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-p] WORKLOAD\n");
+	fprintf(out, "usage: ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-r RATE] [-p] WORKLOAD\n");
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		fprintf(out, "  %-13s %s\n", workloads[i].name, workloads[i].help);
 }
@@ -759,7 +840,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:s:t:ph")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:t:r:ph")) != -1) {
 		char *end;
 		long v;
 
@@ -785,6 +866,8 @@ int main(int argc, char **argv)
 			npages = v & ~1L;
 		else if (c == 's')
 			seconds = (int)v;
+		else if (c == 'r')
+			rate = v;
 		else
 			timeout_s = (int)v;
 	}

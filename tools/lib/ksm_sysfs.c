@@ -22,35 +22,74 @@ static const char *const knob_names[] = {
 	"advisor_max_pages_to_scan", "advisor_target_scan_time", "run",
 };
 
+const char *ksm_sysfs_dir(void)
+{
+	static const char *dir;
+
+	if (!dir) {
+		dir = getenv("KSMSCOPE_SYSFS");
+		if (!dir || !*dir)
+			dir = KSM_SYSFS_DIR;
+	}
+	return dir;
+}
+
 static int path_of(char *buf, size_t len, const char *name)
 {
-	int n = snprintf(buf, len, KSM_SYSFS_DIR "/%s", name);
+	int n = snprintf(buf, len, "%s/%s", ksm_sysfs_dir(), name);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-long ksm_read(const char *name)
+int ksm_read_value(const char *name, long *out)
 {
-	char path[128], buf[64];
+	char path[256], buf[64], *end;
 	ssize_t n;
 	int fd;
 
 	if (path_of(path, sizeof(path), name))
-		return -1;
+		return -EINVAL;
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return -EIO;
 	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	*out = strtol(buf, &end, 10);
+	return end == buf ? -EINVAL : 0;
+}
+
+long ksm_read(const char *name)
+{
+	long v;
+
+	return ksm_read_value(name, &v) ? -1 : v;
+}
+
+const char *const ksm_sys_names[KSM_SYS_NR] = {
+	"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes",
+	"max_page_sharing", "use_zero_pages",
+	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
+	"stable_node_chains", "stable_node_dups", "full_scans",
+	"ksm_zero_pages", "general_profit", "pages_scanned",
+};
+
+void ksm_snapshot_read(struct ksm_snapshot *s)
+{
+	int i;
+
+	for (i = 0; i < KSM_SYS_NR; i++) {
+		s->have[i] = ksm_read_value(ksm_sys_names[i], &s->v[i]) == 0;
+		if (!s->have[i])
+			s->v[i] = 0;
+	}
 }
 
 static int write_str(const char *name, const char *val)
 {
-	char path[128];
+	char path[256];
 	size_t len = strlen(val);
 	int fd, ret = 0;
 
@@ -75,12 +114,14 @@ int ksm_write(const char *name, long value)
 
 bool ksm_present(void)
 {
-	return access(KSM_SYSFS_DIR "/run", F_OK) == 0;
+	char path[256];
+
+	return !path_of(path, sizeof(path), "run") && access(path, F_OK) == 0;
 }
 
 int ksm_sysfs_save(struct ksm_knobs *k)
 {
-	char path[128], buf[32];
+	char path[256], buf[32];
 	size_t i;
 
 	k->n = 0;
@@ -110,7 +151,7 @@ int ksm_sysfs_save(struct ksm_knobs *k)
 
 static bool differs(const char *name, const char *saved)
 {
-	char path[128], buf[32];
+	char path[256], buf[32];
 	ssize_t n;
 	int fd;
 

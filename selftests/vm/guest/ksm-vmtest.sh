@@ -68,6 +68,12 @@ tracepoint_tests() {
 	echo 1 >$T/events/ksm/enable
 	: >$TR
 
+	# ksmtop watches the whole mix; the host checks its JSON lines
+	if command -v ksmtop >/dev/null; then
+		ksmtop -j -d 2 -N 5 >/tmp/ksmtop.json 2>/tmp/ksmtop.err &
+		KSMTOP_PID=$!
+	fi
+
 	# first, while the movable zone is still where new pages go
 	run_workload hotremove -n 2048 hotremove
 	run_workload merge -n 1024 merge
@@ -81,6 +87,13 @@ tracepoint_tests() {
 	run_workload numa-prune -n 512 numa-prune
 	run_workload unmerge-all -n 512 unmerge-all
 	run_workload lazyfree -n 512 lazyfree
+	if [ -n "${KSMTOP_PID:-}" ]; then
+		sleep 3
+		kill -TERM $KSMTOP_PID; wait $KSMTOP_PID
+		echo "KSMTOP_RC $?"
+		sed 's/^/KSMTOP_ERR /' /tmp/ksmtop.err
+		sed 's/^/KSMTOP /' /tmp/ksmtop.json
+	fi
 	echo 0 >$T/events/ksm/enable
 	split_events
 

@@ -1,0 +1,131 @@
+# selftests/live/ksmtop.sh - sourced by live/run.sh (tap.sh, ksm_save done):
+# ksmtop on the running kernel: bad input, JSON against /proc, a real
+# terminal under tmux, many processes, clean exit.
+# shellcheck shell=bash
+KT=tools/ksmtop/ksmtop
+WL=$B/ksmwl
+if [ ! -x $KT ]; then notok "ksmtop: built ($KT)"; return; fi
+
+# expect DESC STATUS PATTERN CMD...: CMD exits STATUS; one line matches
+expect() {
+	local d=$1 st=$2 pat=$3 out rc; shift 3
+	out=$("$@" 2>&1 </dev/null); rc=$?
+	echo "#   $(echo "$out" | head -1)"
+	verdict "$d (exit $rc)" $([ "$rc" = "$st" ] && echo "$out" | grep -q -- "$pat"; echo $?)
+}
+expect "ksmtop: unknown option" 2 "unknown option '--nosuch'" $KT --nosuch
+expect "ksmtop: interval 0" 2 "-d needs seconds > 0" $KT -b -d 0
+expect "ksmtop: negative interval" 2 "-d needs seconds > 0" $KT -b -d -2
+expect "ksmtop: no terminal without -b" 2 "no terminal: use -b or -j" $KT
+expect "ksmtop: not root" 1 "ksmtop: error: needs root" setpriv --reuid=65534 --regid=65534 --clear-groups $KT -b -n 1
+expect "ksmtop: kernel without KSM" 1 "the kernel has no KSM" env KSMSCOPE_SYSFS=/nonexistent $KT -b -n 1
+expect "ksmtop: kernel without BTF" 1 "no kernel BTF" env KSMSCOPE_BTF=/nonexistent $KT -b -n 1
+echo 0 >$KSM/run
+expect "ksmtop: ksmd off is a notice, not an error" 0 "notice: ksmd is off (run=0)" $KT -b -n 1 -d 0.2
+ksm_restore; ksm_save
+expect "ksmtop --counters: no BPF, fidelity counters" 0 "fidelity counters" $KT -b -n 1 -d 0.2 --counters
+
+# the attach line: what a stock kernel with upstream tracepoints gives
+if [ -d /sys/kernel/tracing/events/ksm/ksm_stable_tree_insert ]; then want=full
+elif [ -d /sys/kernel/tracing/events/ksm/ksm_merge_with_ksm_page ]; then want=upstream
+else want=counters; fi
+expect "ksmtop: one line says what was attached and the fidelity ($want)" 0 "^ksmtop: attached .* fidelity $want\$" $KT -b -n 1 -d 0.2
+# programs of ksmtops that exited: freed after an RCU grace period
+ksm_progs() {
+	local i n
+	for i in $(seq 20); do
+		n=$(bpftool prog show 2>/dev/null | grep -c ' name btf_ksm_\| name raw_ksm_')
+		[ "$n" = 0 ] && break; sleep 0.25
+	done
+	echo "$n"
+}
+
+# --- merging in progress: JSON against /proc
+before=$(ksm_state)
+fifo=$(mktemp -u); mkfifo "$fifo"
+$WL -r 10000 -n 40000 -p merge >"$fifo" 2>&1 &
+wl=$!
+exec 7<"$fifo"
+sleep 0.5	# it prints nothing until everything merged: watch it merge
+$KT -j -n 8 -d 1 >"$B/live-ksmtop.json" 2>"$B/live-ksmtop.err"; rc=$?
+after=$(cat /proc/$wl/ksm_merging_pages 2>/dev/null || echo 0)
+sed 's/^/#   /' "$B/live-ksmtop.err"
+verdict "ksmtop -j -n 8 -d 1 during merging exits 0" $rc
+json_check live "$B/live-ksmtop.json" $wl $want "$after"
+held=0
+while read -r -t 300 line <&7; do
+	echo "#   $line"
+	case $line in *"holding until a signal"*) held=1; break ;; esac
+done
+verdict "workload merged everything and holds it" $([ $held = 1 ]; echo $?)
+$KT -j -n 1 -d 0.5 -p $wl >"$B/live-ksmtop-q.json" 2>/dev/null
+stat=$(cat /proc/$wl/ksm_stat)
+m=$(cat /proc/$wl/ksm_merging_pages)
+r=$(echo "$stat" | awk '$1 == "ksm_rmap_items" {print $2}')
+p=$(echo "$stat" | awk '$1 == "ksm_process_profit" {print $2}')
+[ -n "$p" ] || p=$((m * $(getconf PAGESIZE) - r * 64))
+json_check exact "$B/live-ksmtop-q.json" $wl "$m" "$r" "$p"
+
+# --- a real terminal: tmux at 80x24 and 200x50, keys, q exits 0
+if ! command -v tmux >/dev/null; then
+	notok "ksmtop (tmux): tmux installed"
+else
+	for size in 80x24 200x50 40x10; do
+		rcf=$(mktemp); rm -f "$rcf"
+		tmux kill-session -t ksmtop-test 2>/dev/null
+		tmux new-session -d -s ksmtop-test -x ${size%x*} -y ${size#*x} \
+			"env TERM=screen $KT -d 0.5; echo \$? >$rcf"
+		sleep 3
+		tmux send-keys -t ksmtop-test h; sleep 1
+		helpscr=$(tmux capture-pane -p -t ksmtop-test)
+		tmux send-keys -t ksmtop-test x; sleep 1.5
+		scr=$(tmux capture-pane -p -t ksmtop-test)
+		echo "$scr" | head -3 | sed 's/^/#   | /'
+		if [ $size = 40x10 ]; then
+			verdict "ksmtop (tmux $size): smaller than the layout says so" \
+				$(echo "$scr" | grep -q "too small"; echo $?)
+		else
+			verdict "ksmtop (tmux $size): header shown" \
+				$(echo "$scr" | grep -q "^ksmtop .* fidelity $want" && echo "$scr" | grep -q "^ksmd: run 1"; echo $?)
+			verdict "ksmtop (tmux $size): the workload's row (pid $wl) shown" \
+				$(echo "$scr" | grep -q "PID COMM" && echo "$scr" | grep -Eq "^ *$wl ksmwl +[0-9]+ "; echo $?)
+			verdict "ksmtop (tmux $size): h shows the help screen" \
+				$(echo "$helpscr" | grep -q "ksmtop keys"; echo $?)
+			no_long=$(echo "$scr" | awk -v w=${size%x*} 'length($0) > w' | wc -l)
+			verdict "ksmtop (tmux $size): no line wider than the terminal" $([ "$no_long" = 0 ]; echo $?)
+		fi
+		tmux send-keys -t ksmtop-test q
+		for _ in $(seq 50); do [ -s "$rcf" ] && break; sleep 0.1; done
+		verdict "ksmtop (tmux $size): q exits 0" $([ "$(cat "$rcf" 2>/dev/null)" = 0 ]; echo $?)
+		rm -f "$rcf"
+		tmux kill-session -t ksmtop-test 2>/dev/null
+	done
+fi
+kill -TERM $wl; wait $wl
+exec 7<&-; rm -f "$fifo"
+
+# --- thousands of processes, exiting between reads
+$WL -n 6000 -s 20 many >"$B/live-many.log" 2>&1 &
+wl=$!
+sleep 4
+( for _ in $(seq 400); do /bin/true; done ) &
+$KT -j -n 3 -d 1 >"$B/live-ksmtop-many.json" 2>/dev/null; rc=$?
+verdict "ksmtop -j with thousands of processes exits 0" $rc
+json_check schema "$B/live-ksmtop-many.json"
+n=$(python3 -c "import json,sys; print(max(len(json.loads(l)['processes']) for l in open(sys.argv[1])))" "$B/live-ksmtop-many.json" 2>/dev/null)
+verdict "ksmtop lists the ${n:-0} KSM processes (>= 1000)" $([ "${n:-0}" -ge 1000 ]; echo $?)
+$KT -b -n 2 -d 0.5 >"$B/live-ksmtop-many.txt" 2>&1; rc=$?
+bad=$(awk 'f && NF && $1 !~ /^[0-9]+$/ && $1 != "PID" && $1 !~ /^ksm/ && $1 !~ /^(pages|saved|rates|overhead|merges|unmerges|scanned|stale|nodes|scans|ksmd)/ {print}' f=1 "$B/live-ksmtop-many.txt" | head -3)
+verdict "ksmtop -b: table rows intact with thousands of processes" $([ $rc = 0 ] && [ -z "$bad" ]; echo $?)
+kill -TERM $wl 2>/dev/null; wait $wl 2>/dev/null
+wait
+
+# --- SIGTERM mid-run: status 0, every BPF program detached, KSM untouched
+$KT -b -d 0.3 >/dev/null 2>&1 &
+kt=$!
+sleep 2
+kill -TERM $kt; wait $kt; rc=$?
+verdict "ksmtop: SIGTERM ends it with status 0" $rc
+progs_after=$(ksm_progs)
+verdict "ksmtop: no BPF program of it left loaded ($progs_after)" $([ "$progs_after" = 0 ]; echo $?)
+verdict "ksmtop and its workloads left the KSM settings as they were" $([ "$(ksm_state)" = "$before" ]; echo $?)

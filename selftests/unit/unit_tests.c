@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unit_tests.c - tools/lib and ksmtop's option parsing, without root or a
+ * kernel: event decoding, rates and sparklines, /proc and sysfs parsing
+ * (on fake trees), the command line.  Prints TAP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ksm_event.h"
+#include "ksm_fmt.h"
+#include "ksm_proc.h"
+#include "ksm_sysfs.h"
+#include "options.h"
+
+static int n, failed;
+
+static void check(int cond, const char *desc)
+{
+	n++;
+	if (!cond)
+		failed++;
+	printf("%sok %d %s\n", cond ? "" : "not ", n, desc);
+}
+
+static int parse(const char *line, struct options *o, char *err)
+{
+	char buf[256], *argv[32], *tok, *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 31;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return parse_options(argc, argv, o, err, 256);
+}
+
+static void test_options(void)
+{
+	struct options o;
+	char err[256];
+
+	check(parse("ksmtop", &o, err) == OPT_OK && !o.batch &&
+	      o.delay == 1.0 && o.iterations == 0 && o.sort == SORT_MERGING,
+	      "options: defaults (interactive, 1 s, until quit, by merging)");
+	check(parse("ksmtop -b -n 3 -d 0.5", &o, err) == OPT_OK && o.batch &&
+	      o.iterations == 3 && o.delay == 0.5, "options: -b -n 3 -d 0.5");
+	check(parse("ksmtop --json --iterations 2 --delay 2", &o, err) == OPT_OK
+	      && o.json && o.batch && o.iterations == 2 && o.delay == 2,
+	      "options: --json implies batch; long forms");
+	check(parse("ksmtop -d 0", &o, err) == OPT_ERROR &&
+	      strstr(err, "-d needs seconds > 0"), "options: -d 0 is an error");
+	check(parse("ksmtop -d -1", &o, err) == OPT_ERROR &&
+	      strstr(err, "-d needs seconds > 0"),
+	      "options: negative interval is an error");
+	check(parse("ksmtop -d 1x", &o, err) == OPT_ERROR,
+	      "options: -d 1x is an error");
+	check(parse("ksmtop -d 3601", &o, err) == OPT_ERROR,
+	      "options: -d above an hour is an error");
+	check(parse("ksmtop -n 0", &o, err) == OPT_ERROR &&
+	      strstr(err, "-n needs a positive count"),
+	      "options: -n 0 is an error");
+	check(parse("ksmtop --frobnicate", &o, err) == OPT_ERROR &&
+	      strstr(err, "unknown option '--frobnicate'"),
+	      "options: unknown long option named");
+	check(parse("ksmtop -x", &o, err) == OPT_ERROR &&
+	      strstr(err, "unknown option '-x'"),
+	      "options: unknown short option named");
+	check(parse("ksmtop -d", &o, err) == OPT_ERROR &&
+	      strstr(err, "needs a value"), "options: missing value named");
+	check(parse("ksmtop -s nosuch", &o, err) == OPT_ERROR &&
+	      strstr(err, "unknown sort key 'nosuch'"),
+	      "options: unknown sort key");
+	check(parse("ksmtop -s profit -r", &o, err) == OPT_OK &&
+	      o.sort == SORT_PROFIT && o.reverse, "options: -s profit -r");
+	check(parse("ksmtop -p 1,22 -p 333 -c kvm", &o, err) == OPT_OK &&
+	      o.npids == 3 && o.pids[1] == 22 && o.pids[2] == 333 &&
+	      !strcmp(o.comm, "kvm"), "options: pid lists and comm filter");
+	check(parse("ksmtop -p 12x", &o, err) == OPT_ERROR &&
+	      strstr(err, "bad pid '12x'"), "options: bad pid");
+	check(parse("ksmtop -N 0", &o, err) == OPT_ERROR,
+	      "options: -N 0 is an error");
+	check(parse("ksmtop extra", &o, err) == OPT_ERROR &&
+	      strstr(err, "unexpected argument 'extra'"),
+	      "options: stray argument is an error");
+	check(parse("ksmtop -h", &o, err) == OPT_HELP, "options: -h is help");
+	check(parse("ksmtop --counters -v", &o, err) == OPT_OK &&
+	      o.counters_only && o.verbose, "options: --counters -v");
+}
+
+static void test_rates(void)
+{
+	struct ksm_hist h = { 0 };
+	char buf[1024];
+	int i;
+
+	check(ksm_rate(100, 350, 0.5) == 500, "rate: 250 in 0.5 s is 500/s");
+	check(ksm_rate(100, 100, 1) == 0, "rate: no change is 0");
+	check(ksm_rate(500, 100, 1) == 0,
+	      "rate: a counter that went back (recreated) gives 0, not < 0");
+	check(ksm_rate(0, 10, 0) == 0 && ksm_rate(0, 10, -1) == 0,
+	      "rate: interval <= 0 gives 0, not inf");
+	for (i = 1; i <= 300; i++)
+		ksm_hist_push(&h, i);
+	check(h.n == KSM_HIST_LEN && ksm_hist_get(&h, 0) == 300 &&
+	      ksm_hist_get(&h, KSM_HIST_LEN - 1) == 300 - KSM_HIST_LEN + 1 &&
+	      ksm_hist_get(&h, KSM_HIST_LEN) == 0,
+	      "history: keeps the newest KSM_HIST_LEN values in order");
+	memset(&h, 0, sizeof(h));
+	ksm_hist_push(&h, 0);
+	ksm_hist_push(&h, 5);
+	ksm_hist_push(&h, 10);
+	check(!strcmp(ksm_sparkline(&h, 5, false, buf, sizeof(buf)), "   =#"),
+	      "sparkline: ascii, blank for missing history, scaled to max");
+	check(!strcmp(ksm_sparkline(&h, 3, true, buf, sizeof(buf)),
+		      "\u2581\u2585\u2588"), "sparkline: utf8 blocks");
+	memset(&h, 0, sizeof(h));
+	ksm_hist_push(&h, 1);
+	ksm_hist_push(&h, 1000);
+	check(!strcmp(ksm_sparkline(&h, 2, false, buf, sizeof(buf)), ".#"),
+	      "sparkline: a small non-zero rate still shows");
+	check(strlen(ksm_sparkline(&h, 100, true, buf, 10)) < 10,
+	      "sparkline: never overruns its buffer");
+	check(!strcmp(ksm_fmt_count(999, buf, 32), "999") &&
+	      !strcmp(ksm_fmt_count(1500, buf, 32), "1.5k") &&
+	      !strcmp(ksm_fmt_count(2.5e6, buf, 32), "2.5M") &&
+	      !strcmp(ksm_fmt_count(0.5, buf, 32), "0.5") &&
+	      !strcmp(ksm_fmt_count(-1, buf, 32), "-"),
+	      "format: counts 999, 1.5k, 2.5M, 0.5, unknown");
+	check(!strcmp(ksm_fmt_bytes(512, buf, 32), "512 B") &&
+	      !strcmp(ksm_fmt_bytes(3 * 1048576.0, buf, 32), "3.0 MiB") &&
+	      !strcmp(ksm_fmt_bytes(-2048, buf, 32), "-2.0 KiB"),
+	      "format: bytes, also negative (general_profit)");
+}
+
+static void test_json(void)
+{
+	char buf[128] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	ksm_json_str(f, "a\"b\\c\n\x01\xc3");
+	fclose(f);
+	check(!strcmp(buf, "\"a\\\"b\\\\c\\u000a\\u0001\\u00c3\""),
+	      "json: quotes, backslashes, control and high bytes escaped");
+}
+
+static void test_events(void)
+{
+	struct ksm_event e = { .type = KSM_EV_MERGE_WITH_KSM_PAGE, .nargs = 5,
+			       .args = { 0xffff888001234000ull, 4660,
+					 0xffff888000abc000ull, 0xffff888000def000ull,
+					 (__u64)-14 } };
+	bool att[KSM_EV_NR] = { false };
+	char buf[512];
+	int t;
+
+	ksm_event_format(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "ksm_merge_with_ksm_page ksm_page=0xffff888001234000 "
+		      "pfn=4660 rmap_item=0xffff888000abc000 "
+		      "mm=0xffff888000def000 err=-14"),
+	      "decode: merge_with_ksm_page, sign-extended err");
+	e = (struct ksm_event){ .type = KSM_EV_GET_KSM_PAGE_RETRY, .nargs = 4,
+				.args = { 0x10, 100, 200, 3 } };
+	ksm_event_format(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "ksm_get_ksm_page_retry node=0x10 old_kpfn=100 "
+		      "new_kpfn=200 why=mapping_lock"),
+	      "decode: get_ksm_page_retry with its reason's name");
+	e = (struct ksm_event){ .type = KSM_EV_PURGE, .nargs = 5,
+				.args = { 0, 7, (__u64)-1, 0, 99 } };
+	ksm_event_format(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "ksm_purge node=0x0 pfn=7 nid=-1 mm=0x0 cause=99"),
+	      "decode: unknown enum value printed as a number");
+	e.type = 200;
+	ksm_event_format(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "unknown_event_200"), "decode: unknown event type");
+	e = (struct ksm_event){ .type = KSM_EV_STABLE_TREE_APPEND, .nargs = 7 };
+	check(ksm_event_format(&e, buf, 16) > 16 && strlen(buf) == 15,
+	      "decode: truncates safely, returns the full length");
+	check(ksm_event_type("ksm:ksm_stale_node") == KSM_EV_STALE_NODE &&
+	      ksm_event_type("ksm_purge") == KSM_EV_PURGE &&
+	      ksm_event_type("ksm_nosuch") == -1,
+	      "decode: event types by name, with or without ksm:");
+	for (t = 0; t < KSM_EV_NR; t++)
+		if (!ksm_event_desc[t].name ||
+		    ksm_event_desc[t].nargs > KSM_EV_MAX_ARGS ||
+		    ksm_event_desc[t].series != (t >= KSM_EV_FIRST_SERIES))
+			break;
+	check(t == KSM_EV_NR, "decode: every event type described");
+	att[KSM_EV_MERGE_WITH_KSM_PAGE] = att[KSM_EV_REMOVE_RMAP_ITEM] = true;
+	check(ksm_class_available(KSM_CLASS_MERGES, att) &&
+	      !ksm_class_available(KSM_CLASS_UNMERGES, att) &&
+	      !ksm_class_available(KSM_CLASS_RETRIES, att),
+	      "classes: upstream events give merges, not unmerges or retries");
+	att[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE] = true;
+	check(ksm_class_available(KSM_CLASS_UNMERGES, att),
+	      "classes: unmerges with both removal events");
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_proc(const char *tmp)
+{
+	struct ksm_proc p = { 0 }, *all = NULL;
+	char dir[512];
+	int cnt;
+
+	check(ksm_stat_parse("ksm_rmap_items 10\n", &p) == 1 &&
+	      p.rmap_items == 10 && !p.kernel_profit,
+	      "ksm_stat: 6.1 format (rmap items only)");
+	memset(&p, 0, sizeof(p));
+	check(ksm_stat_parse("ksm_rmap_items 4097\nksm_zero_pages 3\n"
+			     "ksm_merging_pages 4078\nksm_process_profit 16438528\n"
+			     "ksm_merge_any: no\nksm_mergeable: yes\n", &p) == 4 &&
+	      p.merging_pages == 4078 && p.zero_pages == 3 &&
+	      p.profit == 16438528 && p.kernel_profit,
+	      "ksm_stat: 6.18 format, yes/no lines ignored");
+	memset(&p, 0, sizeof(p));
+	check(ksm_stat_parse("garbage\nksm_rmap_items x\n", &p) == 0,
+	      "ksm_stat: garbage gives nothing");
+	check(ksm_profit(4078, 0, 4097, 4096, 64) == 4078L * 4096 - 4097L * 64,
+	      "profit: merging*PAGE_SIZE - rmap_items*sizeof(rmap_item)");
+	snprintf(dir, sizeof(dir), "%s/123", tmp);
+	mkdir(dir, 0755);
+	put(dir, "ksm_stat", "ksm_rmap_items 8\n");
+	put(dir, "ksm_merging_pages", "6\n");
+	put(dir, "comm", "my prog\n");
+	put(dir, "stat", "123 (my prog) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 "
+	    "17 18 4242 20 21\n");
+	snprintf(dir, sizeof(dir), "%s/124", tmp);
+	mkdir(dir, 0755);
+	put(dir, "ksm_stat", "ksm_rmap_items 0\n");
+	check(ksm_proc_read(tmp, 123, 64, &p) == 0 && p.merging_pages == 6 &&
+	      p.rmap_items == 8 && !strcmp(p.comm, "my prog") &&
+	      p.start_time == 4242 && p.profit == 6 * 4096 - 8 * 64,
+	      "proc: 6.1 files, comm with a space, start time, profit computed");
+	check(ksm_proc_read(tmp, 999, 64, &p) == -ENOENT,
+	      "proc: a process that is gone is -ENOENT");
+	cnt = ksm_proc_scan(tmp, 64, &all);
+	check(cnt == 1 && all[0].pid == 123,
+	      "proc: scan lists only processes with KSM rmap items");
+	free(all);
+	check(ksm_proc_scan("/nonexistent-ksmscope", 64, &all) < 0,
+	      "proc: unreadable root is an error");
+}
+
+static void test_sysfs(const char *tmp)
+{
+	struct ksm_snapshot s;
+	long v;
+
+	/* ksm_sysfs_dir() read $KSMSCOPE_SYSFS (= tmp/ksm) at first use */
+	put(ksm_sysfs_dir(), "run", "1\n");
+	put(ksm_sysfs_dir(), "pages_sharing", "42\n");
+	put(ksm_sysfs_dir(), "general_profit", "-64\n");
+	ksm_snapshot_read(&s);
+	check(s.have[KSM_SYS_RUN] && s.v[KSM_SYS_RUN] == 1 &&
+	      s.v[KSM_SYS_PAGES_SHARING] == 42 &&
+	      !s.have[KSM_SYS_KSM_ZERO_PAGES] &&
+	      s.v[KSM_SYS_GENERAL_PROFIT] == -64,
+	      "sysfs: snapshot, absent files marked, negative profit kept");
+	check(ksm_read_value("nosuch", &v) == -ENOENT, "sysfs: absent knob");
+	check(strstr(ksm_sysfs_dir(), tmp) != NULL && ksm_present(),
+	      "sysfs: $KSMSCOPE_SYSFS moves the directory");
+}
+
+int main(void)
+{
+	char tmp[] = "/tmp/ksmscope-unit-XXXXXX", ksm[600];
+
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(ksm, sizeof(ksm), "%s/ksm", tmp);
+	mkdir(ksm, 0755);
+	setenv("KSMSCOPE_SYSFS", ksm, 1);
+	printf("TAP version 13\n");
+	test_options();
+	test_rates();
+	test_json();
+	test_events();
+	test_proc(tmp);
+	test_sysfs(tmp);
+	printf("1..%d\n", n);
+	if (system("rm -rf /tmp/ksmscope-unit-*") == -1)
+		perror("rm");
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* options.c - ksmtop's command line */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+const char *const sort_names[SORT_NR] = {
+	"merging", "profit", "rmap", "merges", "unmerges", "dropped", "pid",
+	"comm",
+};
+
+void print_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ksmtop [-b] [-j] [-n COUNT] [-d SECONDS] [-p PID[,PID...]] [-c COMM]\n"
+"              [-s KEY] [-r] [-N ROWS] [--counters] [-v]\n"
+"Live view of Kernel Samepage Merging: ksmd settings, counters, event rates\n"
+"and the processes that gain.  Needs root.\n\n"
+"  -b, --batch          plain text frames on stdout, no terminal UI\n"
+"  -j, --json           one JSON object per interval on stdout (implies -b)\n"
+"  -n, --iterations N   stop after N intervals (default: until q or a signal)\n"
+"  -d, --delay SECONDS  interval, > 0 and <= 3600 (default 1)\n"
+"  -p, --pid PID,...    only these processes (repeatable)\n"
+"  -c, --comm TEXT      only processes whose name contains TEXT\n"
+"  -s, --sort KEY       merging (default), profit, rmap, merges, unmerges,\n"
+"                       dropped, pid, comm\n"
+"  -r, --reverse        reverse the sort order\n"
+"  -N, --top ROWS       at most ROWS processes\n"
+"      --counters       use no BPF: sysfs and /proc only\n"
+"  -v, --verbose        show libbpf's messages\n"
+"  -h, --help           this text\n\n"
+"keys: q quit, h help, space pause, s/S next/previous sort key, r reverse,\n"
+"      d interval, +/- faster/slower, f filter, c clear filter\n\n"
+"examples:\n"
+"  ksmtop                     interactive\n"
+"  ksmtop -b -n 3 -d 2        three text frames, two seconds apart\n"
+"  ksmtop -j -n 10 -s profit  JSON lines for scripts\n\n"
+"exit status: 0 done, 1 cannot run here (not root, no KSM, no BTF, BPF\n"
+"load failure), 2 bad command line.  See docs/ksmtop.md.\n");
+}
+
+int sort_key_of(const char *name)
+{
+	int i;
+
+	for (i = 0; i < SORT_NR; i++)
+		if (!strcmp(name, sort_names[i]))
+			return i;
+	return -1;
+}
+
+double parse_interval(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 3600)
+		return -1;
+	return v;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_pids(struct options *o, const char *arg, char *err,
+		    size_t len)
+{
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		long pid;
+
+		if (parse_long(tok, 1, 0x3fffffff, &pid)) {
+			snprintf(err, len, "bad pid '%s'", tok);
+			return -1;
+		}
+		if (o->npids == MAX_PIDS) {
+			snprintf(err, len, "at most %d pids", MAX_PIDS);
+			return -1;
+		}
+		o->pids[o->npids++] = (int)pid;
+	}
+	if (!o->npids) {
+		snprintf(err, len, "-p needs a pid");
+		return -1;
+	}
+	return 0;
+}
+
+int parse_options(int argc, char **argv, struct options *o, char *err,
+		  size_t len)
+{
+	static const struct option longopts[] = {
+		{ "batch", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "top", required_argument, NULL, 'N' },
+		{ "counters", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->delay = 1.0;
+	o->sort = SORT_MERGING;
+	optind = 0;	/* glibc: full re-initialisation */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":bjn:d:p:c:s:rN:vh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->batch = true;
+			break;
+		case 'j':
+			o->json = o->batch = true;
+			break;
+		case 'n':
+			if (parse_long(optarg, 1, 1L << 30, &v)) {
+				snprintf(err, len, "-n needs a positive count, "
+					 "not '%s'", optarg);
+				return OPT_ERROR;
+			}
+			o->iterations = v;
+			break;
+		case 'd':
+			o->delay = parse_interval(optarg);
+			if (o->delay < 0) {
+				snprintf(err, len, "-d needs seconds > 0 and "
+					 "<= 3600, not '%s'", optarg);
+				return OPT_ERROR;
+			}
+			break;
+		case 'p':
+			if (add_pids(o, optarg, err, len))
+				return OPT_ERROR;
+			break;
+		case 'c':
+			snprintf(o->comm, sizeof(o->comm), "%.15s", optarg);
+			break;
+		case 's':
+			c = sort_key_of(optarg);
+			if (c < 0) {
+				snprintf(err, len, "unknown sort key '%s' (merging,"
+					 " profit, rmap, merges, unmerges, dropped,"
+					 " pid, comm)", optarg);
+				return OPT_ERROR;
+			}
+			o->sort = (enum sort_key)c;
+			break;
+		case 'r':
+			o->reverse = true;
+			break;
+		case 'N':
+			if (parse_long(optarg, 1, 1000000, &v)) {
+				snprintf(err, len, "-N needs a positive number of "
+					 "rows, not '%s'", optarg);
+				return OPT_ERROR;
+			}
+			o->top = (int)v;
+			break;
+		case 'C':
+			o->counters_only = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return OPT_HELP;
+		case ':':
+			if (optopt)
+				snprintf(err, len, "option '-%c' needs a value",
+					 optopt);
+			else
+				snprintf(err, len, "option '%s' needs a value",
+					 argv[optind - 1]);
+			return OPT_ERROR;
+		default:
+			if (optopt)
+				snprintf(err, len, "unknown option '-%c'", optopt);
+			else
+				snprintf(err, len, "unknown option '%s'",
+					 argv[optind - 1]);
+			return OPT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		return OPT_ERROR;
+	}
+	return OPT_OK;
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksm_bpf.c - probe the running kernel, then load and attach only the
+ * programs of bpf/ksm.bpf.c that can work there.
+ *
+ * Probing goes by what exists, never by version: a tracepoint is there
+ * when BTF has btf_trace_<name> (or tracefs has events/ksm/<name>);
+ * tp_btf is tried first and raw_tp is the fallback; the task iterator
+ * (mm -> pid) is optional; fentry is only probed and reported, since the
+ * tracepoints see everything the tools need.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "ksm_bpf.h"
+#include "ksm_event.h"
+#include "ksm_util.h"
+#include "ksm.skel.h"
+
+const char *ksm_fidelity_name(enum ksm_fidelity f)
+{
+	switch (f) {
+	case KSM_FIDELITY_FULL:
+		return "full";
+	case KSM_FIDELITY_UPSTREAM:
+		return "upstream";
+	default:
+		return "counters";
+	}
+}
+
+static bool verbose;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt,
+		    va_list ap)
+{
+	if (!verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool tracefs_has(const char *name)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/ksm/%s", roots[i], name);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+/* Load a do-nothing fentry program on ksm_madvise and attach it. */
+static int probe_fentry(const struct btf *btf)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id, fd, link, err = 0;
+
+	id = btf__find_by_name_kind(btf, "ksm_madvise", BTF_KIND_FUNC);
+	if (id < 0)
+		return ENOENT;
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = (__u32)id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ksm_fentry_prb", "GPL",
+			   insns, 2, &o);
+	if (fd < 0)
+		return errno ? errno : -fd;
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0)
+		err = errno ? errno : -link;
+	else
+		close(link);
+	close(fd);
+	return err;
+}
+
+int ksm_probe(struct ksm_probe *p, char *msg, size_t len)
+{
+	const char *path = getenv("KSMSCOPE_BTF");
+	struct btf *btf;
+	int t, id;
+
+	memset(p, 0, sizeof(*p));
+	p->rmap_item_size = 64;		/* x86_64, 6.1 to 6.18 */
+	snprintf(p->btf_path, sizeof(p->btf_path), "%s",
+		 path && *path ? path : "/sys/kernel/btf/vmlinux");
+	if (access(p->btf_path, R_OK)) {
+		snprintf(msg, len, "no kernel BTF (%s: %s): the kernel needs "
+			 "CONFIG_DEBUG_INFO_BTF=y", p->btf_path, strerror(errno));
+		return -ENOENT;
+	}
+	btf = btf__parse(p->btf_path, NULL);
+	if (!btf) {
+		snprintf(msg, len, "cannot parse kernel BTF %s: %s",
+			 p->btf_path, strerror(errno));
+		return -EINVAL;
+	}
+	p->btf = true;
+	for (t = 0; t < KSM_EV_NR; t++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "btf_trace_%s",
+			 ksm_event_desc[t].name);
+		p->present[t] = btf__find_by_name_kind(btf, name,
+						       BTF_KIND_TYPEDEF) > 0 ||
+				tracefs_has(ksm_event_desc[t].name);
+	}
+	id = btf__find_by_name_kind(btf, "ksm_rmap_item", BTF_KIND_STRUCT);
+	if (id > 0)
+		p->rmap_item_size = btf__type_by_id(btf, id)->size;
+	p->fentry_err = probe_fentry(btf);
+	btf__free(btf);
+	return 0;
+}
+
+static struct bpf_program *prog_of(struct ksm_skel *s, int t, bool raw)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s_%s", raw ? "raw" : "btf",
+		 ksm_event_desc[t].name);
+	return bpf_object__find_program_by_name(s->obj, name);
+}
+
+/* One attempt: open, choose programs, load.  NULL on failure (errno). */
+static struct ksm_skel *try_load(const struct ksm_bpf *b, __u64 stream_mask,
+				 bool raw, bool iter)
+{
+	struct ksm_skel *s = ksm_skel__open();
+	int t, err;
+
+	if (!s)
+		return NULL;
+	s->rodata->stream_mask = stream_mask;
+	for (t = 0; t < KSM_EV_NR; t++) {
+		bpf_program__set_autoload(prog_of(s, t, false),
+					  !raw && b->probe.present[t]);
+		bpf_program__set_autoload(prog_of(s, t, true),
+					  raw && b->probe.present[t]);
+	}
+	bpf_program__set_autoload(s->progs.ksm_tasks, iter);
+	err = ksm_skel__load(s);
+	if (err) {
+		ksm_skel__destroy(s);
+		errno = err < 0 ? -err : err;
+		return NULL;
+	}
+	return s;
+}
+
+static void summarize(struct ksm_bpf *b, const char *tool)
+{
+	int t, up = 0, up_n = 0, ser = 0, ser_n = 0;
+	char absent[256] = "";
+	size_t off = 0;
+
+	for (t = 0; t < KSM_EV_NR; t++) {
+		bool series = ksm_event_desc[t].series;
+
+		if (series) {
+			ser_n++;
+			ser += b->attached[t];
+		} else {
+			up_n++;
+			up += b->attached[t];
+		}
+		if (!b->attached[t] && !series && off < sizeof(absent))
+			off += snprintf(absent + off, sizeof(absent) - off,
+					"%s%s", off ? "," : " (absent: ",
+					ksm_event_desc[t].name);
+	}
+	if (off && off < sizeof(absent))
+		snprintf(absent + off, sizeof(absent) - off, ")");
+	if (ser == ser_n && up >= up_n - 1)
+		b->fidelity = KSM_FIDELITY_FULL;
+	else if (b->attached[KSM_EV_MERGE_WITH_KSM_PAGE])
+		b->fidelity = KSM_FIDELITY_UPSTREAM;
+	else
+		b->fidelity = KSM_FIDELITY_COUNTERS;
+	snprintf(b->summary, sizeof(b->summary),
+		 "%s: attached %d ksm tracepoints via %s: upstream %d/%d%s, "
+		 "ksmscope series %d/%d; task iterator %s; fentry %s; "
+		 "fidelity %s", tool, b->n_attached, b->via ? b->via : "-",
+		 up, up_n, absent, ser, ser_n, b->iter_link ? "on" : "off",
+		 b->probe.fentry_err ? (b->probe.fentry_err == EPERM ?
+		 "refused (EPERM), not needed" : "unavailable, not needed") :
+		 "allowed, not needed", ksm_fidelity_name(b->fidelity));
+}
+
+int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
+		 size_t len)
+{
+	static const struct { bool raw, iter; } tries[] = {
+		{ false, true }, { false, false }, { true, true }, { true, false },
+	};
+	const char *tool = o->tool ? o->tool : "ksmscope";
+	int err, t, any = 0, last = 0;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->stats_fd = -1;
+	verbose = o->verbose;
+	libbpf_set_print(print_fn);
+	err = ksm_probe(&b->probe, msg, len);
+	if (err)
+		return err;
+	for (t = 0; t < KSM_EV_NR; t++)
+		any += b->probe.present[t];
+	if (o->no_bpf || !any) {
+		summarize(b, tool);
+		snprintf(b->summary, sizeof(b->summary), "%s: %s; fidelity "
+			 "counters (sysfs and /proc only)", tool, o->no_bpf ?
+			 "BPF not used (--counters)" :
+			 "the kernel has no ksm tracepoints");
+		return 0;
+	}
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]) && !b->skel; i++) {
+		b->skel = try_load(b, o->stream_mask, tries[i].raw,
+				   tries[i].iter);
+		if (!b->skel) {
+			last = errno;
+			continue;
+		}
+		b->via = tries[i].raw ? "raw_tp" : "tp_btf";
+		if (tries[i].iter) {
+			b->iter_link = bpf_program__attach_iter(
+					b->skel->progs.ksm_tasks, NULL);
+		}
+	}
+	if (!b->skel) {
+		snprintf(msg, len, "cannot load the BPF programs: %s%s",
+			 strerror(last), o->verbose ? "" :
+			 " (-v shows libbpf's log)");
+		return -last;
+	}
+	for (t = 0; t < KSM_EV_NR; t++) {
+		struct bpf_program *p = prog_of(b->skel, t,
+						!strcmp(b->via, "raw_tp"));
+
+		if (!b->probe.present[t])
+			continue;
+		b->links[t] = bpf_program__attach(p);
+		if (!b->links[t])
+			continue;
+		b->attached[t] = true;
+		b->n_attached++;
+	}
+	if (!b->n_attached) {
+		snprintf(msg, len, "cannot attach to any ksm tracepoint: %s",
+			 strerror(errno));
+		ksm_bpf_close(b);
+		return -EPERM;
+	}
+	/* run time stats on while this fd is open: off again when we exit */
+	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	summarize(b, tool);
+	return 0;
+}
+
+void ksm_bpf_close(struct ksm_bpf *b)
+{
+	int t;
+
+	for (t = 0; t < KSM_EV_NR; t++) {
+		bpf_link__destroy(b->links[t]);
+		b->links[t] = NULL;
+		b->attached[t] = false;
+	}
+	bpf_link__destroy(b->iter_link);
+	b->iter_link = NULL;
+	if (b->skel)
+		ksm_skel__destroy(b->skel);
+	b->skel = NULL;
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
+	b->stats_fd = -1;
+	b->n_attached = 0;
+}
+
+int ksm_bpf_counters(const struct ksm_bpf *b, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, slot, c;
+	__u64 *v;
+
+	memset(out, 0, KSM_CNT_NR * sizeof(*out));
+	if (!b->skel)
+		return -ENOENT;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fd = bpf_map__fd(b->skel->maps.counters);
+	for (slot = 0; slot < KSM_CNT_NR; slot++) {
+		__u32 key = (__u32)slot;
+
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[slot] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+int ksm_bpf_mms(const struct ksm_bpf *b, struct ksm_mm_entry **out)
+{
+	struct ksm_mm_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	__u64 key, next, *prev = NULL;
+	int fd;
+
+	*out = NULL;
+	if (!b->skel)
+		return 0;
+	fd = bpf_map__fd(b->skel->maps.mm_stats);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (ksm_grow(&v, &cap, n, sizeof(*v))) {
+			free(v);
+			return -ENOMEM;
+		}
+		/* deleted since get_next_key (mm exited): skip */
+		if (bpf_map_lookup_elem(fd, &key, &v[n].s))
+			continue;
+		v[n++].mm = key;
+	}
+	*out = v;
+	return (int)n;
+}
+
+int ksm_bpf_tasks(const struct ksm_bpf *b, struct ksm_task_rec **out)
+{
+	struct ksm_task_rec *v = NULL;
+	size_t n = 0, cap = 0, have = 0;
+	char *buf;
+	ssize_t r;
+	int fd;
+
+	*out = NULL;
+	if (!b->iter_link)
+		return -ENOENT;
+	fd = bpf_iter_create(bpf_link__fd(b->iter_link));
+	if (fd < 0)
+		return -errno;
+	buf = malloc(65536);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((r = read(fd, buf + have, 65536 - have)) > 0) {
+		size_t off = 0;
+
+		have += (size_t)r;
+		for (; have - off >= sizeof(*v); off += sizeof(*v)) {
+			if (ksm_grow(&v, &cap, n, sizeof(*v))) {
+				r = -1;
+				errno = ENOMEM;
+				goto out;
+			}
+			memcpy(&v[n++], buf + off, sizeof(*v));
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+out:
+	free(buf);
+	close(fd);
+	if (r < 0) {
+		free(v);
+		return -errno;
+	}
+	*out = v;
+	return (int)n;
+}
+
+int ksm_bpf_nids(const struct ksm_bpf *b, struct ksm_nid_stats *out)
+{
+	__u32 i;
+	int fd;
+
+	memset(out, 0, KSM_MAX_NIDS * sizeof(*out));
+	if (!b->skel)
+		return -ENOENT;
+	fd = bpf_map__fd(b->skel->maps.nid_stats);
+	for (i = 0; i < KSM_MAX_NIDS; i++)
+		bpf_map_lookup_elem(fd, &i, &out[i]);
+	return 0;
+}
+
+int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
+{
+	int t;
+
+	*run_ns = *run_cnt = 0;
+	if (!b->skel || b->stats_fd < 0)
+		return -ENOTSUP;
+	for (t = 0; t < KSM_EV_NR; t++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		struct bpf_program *p;
+
+		if (!b->attached[t])
+			continue;
+		p = prog_of(b->skel, t, !strcmp(b->via, "raw_tp"));
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		*run_ns += info.run_time_ns;
+		*run_cnt += info.run_cnt;
+	}
+	return 0;
+}
+
+int ksm_bpf_events_fd(const struct ksm_bpf *b)
+{
+	return b->skel ? bpf_map__fd(b->skel->maps.events) : -1;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksm_bpf.h - find out what the running kernel offers, load and attach
+ * bpf/ksm.bpf.c accordingly, and read its maps.
+ */
+#ifndef KSMSCOPE_KSM_BPF_H
+#define KSMSCOPE_KSM_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "ksm_events.h"
+
+enum ksm_fidelity {
+	KSM_FIDELITY_COUNTERS,	/* sysfs/procfs only */
+	KSM_FIDELITY_UPSTREAM,	/* the upstream ksm:* tracepoints */
+	KSM_FIDELITY_FULL,	/* plus every tracepoint of kernel/patches */
+};
+const char *ksm_fidelity_name(enum ksm_fidelity f);
+
+/* What probing found; filled by ksm_probe() without loading anything. */
+struct ksm_probe {
+	bool btf;			/* kernel BTF readable */
+	bool present[KSM_EV_NR];	/* tracepoint exists */
+	int fentry_err;			/* 0: fentry attaches; else errno */
+	long rmap_item_size;		/* sizeof(struct ksm_rmap_item), BTF */
+	char btf_path[256];
+};
+
+/*
+ * Probe the kernel: BTF ($KSMSCOPE_BTF or /sys/kernel/btf/vmlinux),
+ * tracepoints (btf_trace_<name>, else tracefs), fentry.  Returns 0, or
+ * -errno when there is no BTF (msg says so).
+ */
+int ksm_probe(struct ksm_probe *p, char *msg, size_t len);
+
+struct ksm_skel;
+struct bpf_link;
+
+struct ksm_bpf {
+	struct ksm_probe probe;
+	struct ksm_skel *skel;
+	bool attached[KSM_EV_NR];
+	struct bpf_link *links[KSM_EV_NR];
+	struct bpf_link *iter_link;	/* NULL: no mm -> pid mapping */
+	const char *via;		/* "tp_btf" or "raw_tp" */
+	int n_attached;
+	int stats_fd;			/* BPF_ENABLE_STATS, -1 if refused */
+	enum ksm_fidelity fidelity;
+	char summary[512];		/* the one line of what was attached */
+};
+
+struct ksm_bpf_opts {
+	__u64 stream_mask;	/* event types for the ring buffer */
+	bool verbose;		/* libbpf's messages to stderr */
+	bool no_bpf;		/* counters only, load nothing */
+	const char *tool;	/* name in the summary line */
+};
+
+/*
+ * Probe, load and attach.  Returns 0 (b->summary says what and the
+ * fidelity), or -errno with msg set to one line naming the problem.
+ */
+int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
+		 size_t len);
+/* Detach and free everything; safe on a zeroed or half-opened struct. */
+void ksm_bpf_close(struct ksm_bpf *b);
+
+/* Sum of the per-CPU counters, out[KSM_CNT_NR]; 0 or -errno. */
+int ksm_bpf_counters(const struct ksm_bpf *b, __u64 *out);
+
+struct ksm_mm_entry {
+	__u64 mm;
+	struct ksm_mm_stats s;
+};
+/* Every mm_stats entry; *out malloc'ed; returns count or -errno. */
+int ksm_bpf_mms(const struct ksm_bpf *b, struct ksm_mm_entry **out);
+/* mm -> process from the task iterator; *out malloc'ed; count or -errno */
+int ksm_bpf_tasks(const struct ksm_bpf *b, struct ksm_task_rec **out);
+/* Per-NUMA-node stats, out[KSM_MAX_NIDS]; 0 or -errno */
+int ksm_bpf_nids(const struct ksm_bpf *b, struct ksm_nid_stats *out);
+/* Run time and run count summed over the attached programs. */
+int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt);
+/* fd of the "events" ring buffer */
+int ksm_bpf_events_fd(const struct ksm_bpf *b);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ksm_util.h - small helpers the tools share */
+#ifndef KSMSCOPE_KSM_UTIL_H
+#define KSMSCOPE_KSM_UTIL_H
+
+#include <stdlib.h>
+
+/*
+ * Make room for one more element in a malloc'ed array *v of *cap elements
+ * of which n are used: doubles it when full.  0, or -1 (ENOMEM, *v kept).
+ */
+static inline int ksm_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	void **pv = v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	nv = realloc(*pv, ncap * size);
+	if (!nv)
+		return -1;
+	*pv = nv;
+	*cap = ncap;
+	return 0;
+}
+
+#endif
