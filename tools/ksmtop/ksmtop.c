@@ -14,6 +14,7 @@
 #include <math.h>
 #include <ncurses.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,16 +372,6 @@ static void build_view(struct view *v, const struct sample *prev,
 
 typedef void (*emit_fn)(int y, const char *line, int attr);
 
-static char *sys_str(const struct ksm_snapshot *s, int i, char *buf,
-		     size_t len)
-{
-	if (!s->have[i])
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%ld", s->v[i]);
-	return buf;
-}
-
 static char *rate_str(double r, char *buf, size_t len)
 {
 	if (r < 0)
@@ -388,70 +379,118 @@ static char *rate_str(double r, char *buf, size_t len)
 	return ksm_fmt_count(r, buf, len);
 }
 
+/* Items packed into lines no wider than the screen, wrapped with an indent. */
+struct pack {
+	emit_fn emit;
+	int y, width, len;
+	char line[1024];
+};
+
+static void pack_flush(struct pack *pk)
+{
+	if (pk->len)
+		pk->emit(pk->y++, pk->line, 0);
+	pk->len = 0;
+	pk->line[0] = '\0';
+}
+
+static void __attribute__((format(printf, 2, 3)))
+pack_item(struct pack *pk, const char *fmt, ...)
+{
+	char item[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (pk->len > 6 && pk->len + 2 + n > pk->width)
+		pack_flush(pk);
+	if (!pk->len && pk->y > 0 && item[0] != '@')
+		pk->len = snprintf(pk->line, sizeof(pk->line), "   ");
+	if (item[0] == '@')	/* the first item of a group: a new line */
+		memmove(item, item + 1, strlen(item));
+	pk->len += snprintf(pk->line + pk->len, sizeof(pk->line) - (size_t)pk->len,
+			    "%s%s", pk->len > 3 ? "  " : "", item);
+}
+
+static void pack_group(struct pack *pk, const char *title)
+{
+	pack_flush(pk);
+	pack_item(pk, "@%s", title);
+}
+
+static void pack_sys(struct pack *pk, const struct ksm_snapshot *s, int i,
+		     const char *label)
+{
+	if (s->have[i])
+		pack_item(pk, "%s %ld", label, s->v[i]);
+}
+
 static int header(const struct view *v, const struct sample *cur, emit_fn emit,
 		  int width)
 {
+	static const struct {
+		int sys;
+		const char *label;
+	} settings[] = {
+		{ KSM_SYS_RUN, "run" }, { KSM_SYS_PAGES_TO_SCAN, "pages_to_scan" },
+		{ KSM_SYS_SLEEP_MILLISECS, "sleep_millisecs" },
+		{ KSM_SYS_MERGE_ACROSS_NODES, "merge_across_nodes" },
+		{ KSM_SYS_MAX_PAGE_SHARING, "max_page_sharing" },
+		{ KSM_SYS_USE_ZERO_PAGES, "use_zero_pages" },
+	}, counters[] = {
+		{ KSM_SYS_PAGES_SHARED, "shared" },
+		{ KSM_SYS_PAGES_SHARING, "sharing" },
+		{ KSM_SYS_PAGES_UNSHARED, "unshared" },
+		{ KSM_SYS_PAGES_VOLATILE, "volatile" },
+		{ KSM_SYS_STABLE_NODE_CHAINS, "chains" },
+		{ KSM_SYS_STABLE_NODE_DUPS, "dups" },
+		{ KSM_SYS_FULL_SCANS, "full_scans" },
+		{ KSM_SYS_KSM_ZERO_PAGES, "zero_pages" },
+	};
 	const struct ksm_snapshot *s = &cur->sys;
-	char line[1024], a[6][32], tm[16];
+	struct pack pk = { .emit = emit, .width = width };
 	long psz = sysconf(_SC_PAGESIZE);
+	char a[2][32], tm[16];
 	struct utsname u;
 	time_t t = time(NULL);
-	int y = 0, c, off, sw;
+	int c, sw;
+	size_t i;
 
 	uname(&u);
 	strftime(tm, sizeof(tm), "%H:%M:%S", localtime(&t));
-	snprintf(line, sizeof(line), "ksmtop %s  %s  fidelity %s  every %gs%s",
-		 tm, u.release, ksm_fidelity_name(bpf.fidelity), opt.delay,
-		 paused ? "  [paused]" : "");
-	emit(y++, line, A_BOLD);
-	snprintf(line, sizeof(line), "ksmd: run %s  pages_to_scan %s  "
-		 "sleep_millisecs %s  merge_across_nodes %s  "
-		 "max_page_sharing %s  use_zero_pages %s",
-		 sys_str(s, KSM_SYS_RUN, a[0], 32),
-		 sys_str(s, KSM_SYS_PAGES_TO_SCAN, a[1], 32),
-		 sys_str(s, KSM_SYS_SLEEP_MILLISECS, a[2], 32),
-		 sys_str(s, KSM_SYS_MERGE_ACROSS_NODES, a[3], 32),
-		 sys_str(s, KSM_SYS_MAX_PAGE_SHARING, a[4], 32),
-		 sys_str(s, KSM_SYS_USE_ZERO_PAGES, a[5], 32));
-	emit(y++, line, 0);
-	off = snprintf(line, sizeof(line), "pages: shared %ld  sharing %ld  "
-		       "unshared %ld  volatile %ld  chains %ld  dups %ld  "
-		       "full_scans %ld",
-		       s->v[KSM_SYS_PAGES_SHARED], s->v[KSM_SYS_PAGES_SHARING],
-		       s->v[KSM_SYS_PAGES_UNSHARED], s->v[KSM_SYS_PAGES_VOLATILE],
-		       s->v[KSM_SYS_STABLE_NODE_CHAINS],
-		       s->v[KSM_SYS_STABLE_NODE_DUPS], s->v[KSM_SYS_FULL_SCANS]);
-	if (s->have[KSM_SYS_KSM_ZERO_PAGES])
-		snprintf(line + off, sizeof(line) - (size_t)off,
-			 "  zero_pages %ld", s->v[KSM_SYS_KSM_ZERO_PAGES]);
-	emit(y++, line, 0);
-	off = snprintf(line, sizeof(line), "saved %s",
-		       ksm_fmt_bytes((double)s->v[KSM_SYS_PAGES_SHARING] * psz,
-				     a[0], 32));
+	snprintf(pk.line, sizeof(pk.line), "ksmtop %s  %s  fidelity %s  "
+		 "every %gs%s", tm, u.release, ksm_fidelity_name(bpf.fidelity),
+		 opt.delay, paused ? "  [paused]" : "");
+	emit(pk.y++, pk.line, A_BOLD);
+	pk.line[0] = '\0';
+	pack_group(&pk, "ksmd:");
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		pack_sys(&pk, s, settings[i].sys, settings[i].label);
+	pack_group(&pk, "pages:");
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		pack_sys(&pk, s, counters[i].sys, counters[i].label);
+	pack_group(&pk, "saved");
+	pack_item(&pk, "%s", ksm_fmt_bytes((double)s->v[KSM_SYS_PAGES_SHARING] *
+					   psz, a[0], 32));
 	if (s->have[KSM_SYS_GENERAL_PROFIT])
-		snprintf(line + off, sizeof(line) - (size_t)off,
-			 "  general_profit %s",
-			 ksm_fmt_bytes((double)s->v[KSM_SYS_GENERAL_PROFIT],
-				       a[1], 32));
-	emit(y++, line, 0);
+		pack_item(&pk, "general_profit %s",
+			  ksm_fmt_bytes((double)s->v[KSM_SYS_GENERAL_PROFIT],
+					a[0], 32));
 	/* every event class, "-" where the kernel has no tracepoint */
-	off = snprintf(line, sizeof(line), "rates/s:");
+	pack_group(&pk, "rates/s:");
 	for (c = 0; c < KSM_CLASS_NR; c++) {
 		if (c == KSM_CLASS_ENTERS || c == KSM_CLASS_MERGE_FAILS)
 			continue;
-		if (off > 0 && (size_t)off < sizeof(line))
-			off += snprintf(line + off, sizeof(line) - (size_t)off,
-					" %s %s%s", ksm_class_desc[c].label,
-					rate_str(v->rate[c], a[0], 32),
-					c == KSM_CLASS_UNMERGES &&
-					v->derived_unmerges ? "~" : "");
-		if (c == KSM_CLASS_NODES_REMOVED && width < 160) {
-			emit(y++, line, 0);
-			off = snprintf(line, sizeof(line), "        ");
-		}
+		pack_item(&pk, "%s %s%s", ksm_class_desc[c].label,
+			  rate_str(v->rate[c], a[0], 32),
+			  c == KSM_CLASS_UNMERGES && v->derived_unmerges ? "~" : "");
 	}
-	emit(y++, line, 0);
-	sw = width - 34;
+	pack_flush(&pk);
+	sw = width - 21;
 	if (sw > 8) {
 		static const struct {
 			const char *name;
@@ -462,7 +501,6 @@ static int header(const struct view *v, const struct sample *cur, emit_fn emit,
 			{ "scanned/s", &hist_scanned },
 			{ "stale/s", &hist_stale },
 		};
-		size_t i;
 
 		for (i = 0; i < sizeof(sp) / sizeof(sp[0]); i++) {
 			char spark[KSM_HIST_LEN * 3 + 1];
@@ -473,38 +511,40 @@ static int header(const struct view *v, const struct sample *cur, emit_fn emit,
 			if (sp[i].h == &hist_stale &&
 			    v->rate[KSM_CLASS_STALE] < 0)
 				name = "nodes-/s";
-			snprintf(line, sizeof(line), "%-11s %8s %s", name,
+			snprintf(pk.line, sizeof(pk.line), "%-11s %8s %s", name,
 				 ksm_fmt_count(ksm_hist_get(sp[i].h, 0), a[0], 32),
 				 ksm_sparkline(sp[i].h, sw, utf8, spark,
 					       sizeof(spark)));
-			emit(y++, line, 0);
+			emit(pk.y++, pk.line, 0);
 		}
 	}
-	if (v->ns_per_event >= 0)
-		snprintf(line, sizeof(line), "overhead: %.0f ns/event  %s "
-			 "events/s  %.3f%% cpu   violations %ld   lost %llu",
-			 v->ns_per_event, ksm_fmt_count(v->events_s, a[0], 32),
-			 v->cpu_pct, v->violations,
-			 (unsigned long long)v->lost);
-	else
-		snprintf(line, sizeof(line), "overhead: %s   violations %ld   "
-			 "lost %llu", bpf.skel ? "unknown (BPF_ENABLE_STATS "
-			 "refused)" : "none (no BPF)", v->violations,
-			 (unsigned long long)v->lost);
-	emit(y++, line, 0);
+	pk.line[0] = '\0';
+	pack_group(&pk, "overhead:");
+	if (v->ns_per_event >= 0) {
+		pack_item(&pk, "%.0f ns/event", v->ns_per_event);
+		pack_item(&pk, "%s events/s", ksm_fmt_count(v->events_s, a[0], 32));
+		pack_item(&pk, "%.3f%% cpu", v->cpu_pct);
+	} else {
+		pack_item(&pk, "%s", bpf.skel ? "unknown (BPF_ENABLE_STATS "
+			  "refused)" : "none (no BPF)");
+	}
+	pack_item(&pk, " violations %ld", v->violations);
+	pack_item(&pk, " lost %llu", (unsigned long long)v->lost);
+	pack_flush(&pk);
 	if (s->have[KSM_SYS_RUN] && s->v[KSM_SYS_RUN] != 1)
-		emit(y++, s->v[KSM_SYS_RUN] == 0 ?
+		emit(pk.y++, s->v[KSM_SYS_RUN] == 0 ?
 		     "ksmd is off (run=0): nothing merges" :
 		     "ksmd is unmerging everything (run=2)", A_BOLD);
 	if (notice[0])
-		emit(y++, notice, A_BOLD);
-	return y;
+		emit(pk.y++, notice, A_BOLD);
+	return pk.y;
 }
 
 static const char *table_head(void)
 {
-	return "    PID COMM            MERGING    RMAP  ZERO  PROFIT-MiB"
-	       "  MERGE/s UNMRG/s  DROPPED";
+	/* 80 columns; row_str() uses the same widths */
+	return "    PID COMM            MERGING     RMAP  ZERO PROF-MiB MERGE/s"
+	       " UNMRG/s DROPPED";
 }
 
 static void row_str(const struct row *r, char *line, size_t len)
@@ -517,7 +557,7 @@ static void row_str(const struct row *r, char *line, size_t len)
 		snprintf(d, sizeof(d), "-");
 	else
 		snprintf(d, sizeof(d), "%lld", r->dropped);
-	snprintf(line, len, "%7d %-15.15s %7ld %7ld %5ld %11.2f %8s %7s %8s",
+	snprintf(line, len, "%7d %-15.15s %7ld %8ld %5ld %8.1f %7s %7s %7s",
 		 r->pid, r->comm[0] ? r->comm : "?", r->merging, r->rmap,
 		 r->zero, r->profit / 1048576.0, m, u, d);
 }
@@ -536,7 +576,7 @@ static void print_batch(const struct view *v, const struct sample *cur)
 	char line[256];
 	int i;
 
-	header(v, cur, emit_stdout, 200);
+	header(v, cur, emit_stdout, 120);
 	printf("\n%s\n", table_head());
 	for (i = 0; i < v->nshown; i++) {
 		row_str(&v->rows[i], line, sizeof(line));
@@ -605,12 +645,26 @@ static void print_json(const struct view *v, const struct sample *cur)
 
 /* ---- the screen ---- */
 
+/* Bytes of line that fill at most cols cells (UTF-8: one cell a char). */
+static int fit(const char *line, int cols)
+{
+	int i, cells = 0;
+
+	for (i = 0; line[i]; i++) {
+		if (((unsigned char)line[i] & 0xc0) == 0x80)
+			continue;
+		if (cells++ == cols)
+			break;
+	}
+	return i;
+}
+
 static void emit_curses(int y, const char *line, int attr)
 {
 	if (y >= LINES - 1)
 		return;
 	attron(attr);
-	mvaddnstr(y, 0, line, COLS);
+	mvaddnstr(y, 0, line, fit(line, COLS));
 	attroff(attr);
 }
 
