@@ -34,7 +34,7 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 
 LIB_SRCS := tools/lib/ksm_sysfs.c
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_event.c tools/lib/ksm_fmt.c \
-	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c
+	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_check.c
 TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_events.h
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
 KSMTOP_HDRS := tools/ksmtop/options.h
@@ -45,7 +45,7 @@ SKEL := $(BUILD)/bpf/ksm.skel.h
 WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
 all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static tools/ksmtop/ksmtop $(BUILD)/ksmtop.static \
-	$(BUILD)/unit_tests
+	tools/ksmtrace/ksmtrace $(BUILD)/ksmtrace.static $(BUILD)/unit_tests $(BUILD)/check_tests
 
 # BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
 # bpf/ksm_vmlinux.h), then its skeleton
@@ -70,6 +70,19 @@ $(BUILD)/ksmtop.clang: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_H
 $(BUILD)/ksmtop.static: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
 	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) \
 		$(TOOL_LIBS) -lncursesw -ltinfo -lm
+
+tools/ksmtrace/ksmtrace: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+
+$(BUILD)/ksmtrace.clang: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CLANG) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+
+$(BUILD)/ksmtrace.static: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -static -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+
+# the invariant engine fed with synthetic events (root: loads BPF)
+$(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
 
 # unit tests: no root, no kernel
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
@@ -115,4 +128,4 @@ check-series: deps
 	kernel/check-series.sh
 
 clean:
-	rm -rf $(BUILD) tools/ksmtop/ksmtop
+	rm -rf $(BUILD) tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace

@@ -17,6 +17,15 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* set by user space before load */
 const volatile __u64 stream_mask;
+const volatile bool check;		/* invariant checks (ksmtrace --check) */
+const volatile bool want_stack;		/* kernel stack id per streamed event */
+
+/* full scans seen since load (ksm_stop_scan), to order "later" */
+__u64 scans_done;
+
+/* stream filters, settable after load; 0: no filter */
+__u32 filter_tgid;
+__u64 filter_mm, filter_pfn, filter_node;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -43,6 +52,52 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);		/* user space sizes it when wanted */
+	__type(key, __u32);
+	__uint(value_size, 16 * sizeof(__u64));
+} stacks SEC(".maps");
+
+/* checker state; user space sizes these when check is on */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct ksm_node_state);
+} nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct ksm_item_state);
+} items SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct ksm_kpfn_state);
+} kpfns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct ksm_exit_state);
+} exited SEC(".maps");
+
+/* zeroes to create states from: too large for the BPF stack; never written */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksm_node_state);
+} zeroes SEC(".maps");
+
+static const struct ksm_ev_roles roles[KSM_EV_NR] = KSM_EV_ROLES_INIT;
 
 static __always_inline void count(__u32 slot)
 {
@@ -92,6 +147,9 @@ static __always_inline void aggregate(__u64 *ctx, int type)
 	struct ksm_nid_stats *n;
 
 	switch (type) {
+	case KSM_EV_STOP_SCAN:
+		__sync_fetch_and_add(&scans_done, 1);
+		break;
 	case KSM_EV_MERGE_WITH_KSM_PAGE:	/* ksm_page pfn rmap_item mm err */
 		s = mm_get(ctx[3], true);
 		if ((int)ctx[4] == 0) {
@@ -148,33 +206,421 @@ static __always_inline void aggregate(__u64 *ctx, int type)
 	}
 }
 
-static __always_inline int on_event(__u64 *ctx, int type, int nargs)
+static __always_inline bool has(__u64 *ctx, int nargs, __u8 mask, __u64 v)
 {
-	struct ksm_event *e;
-	__u64 id;
 	int i;
 
-	count(type);
-	aggregate(ctx, type);
-	if (!(stream_mask & (1ULL << type)))
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KSM_CNT_LOST);
-		return 0;
-	}
-	id = bpf_get_current_pid_tgid();
+#pragma unroll
+	for (i = 0; i < KSM_EV_MAX_ARGS; i++)
+		if (i < nargs && (mask & (1 << i)) && ctx[i] == v)
+			return true;
+	return false;
+}
+
+static __always_inline bool wanted(__u64 *ctx, int type, int nargs)
+{
+	const struct ksm_ev_roles *r = &roles[type];
+
+	if (filter_node && !has(ctx, nargs, r->node, filter_node))
+		return false;
+	if (filter_pfn && !has(ctx, nargs, r->pfn, filter_pfn))
+		return false;
+	if (filter_mm && !has(ctx, nargs, r->mm, filter_mm) &&
+	    !(filter_tgid && bpf_get_current_pid_tgid() >> 32 == filter_tgid))
+		return false;
+	if (!filter_mm && filter_tgid &&
+	    bpf_get_current_pid_tgid() >> 32 != filter_tgid)
+		return false;
+	return true;
+}
+
+static __always_inline void fill(struct ksm_event *e, __u64 *ctx, int type,
+				 int nargs)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	int i;
+
 	e->ts_ns = bpf_ktime_get_ns();
 	e->cpu = bpf_get_smp_processor_id();
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
 	e->type = type;
 	e->nargs = nargs;
+	e->stack_id = want_stack ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 #pragma unroll
 	for (i = 0; i < KSM_EV_MAX_ARGS; i++)
 		e->args[i] = i < nargs ? ctx[i] : 0;
+}
+
+static __always_inline void stream(__u64 *ctx, int type, int nargs)
+{
+	struct ksm_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(KSM_CNT_LOST);
+		return;
+	}
+	fill(e, ctx, type, nargs);
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- invariant checks ---- */
+
+static __always_inline void violation(__u64 *ctx, int type, int nargs,
+				      __u32 inv, __u64 node, __u64 item,
+				      __u64 mm, __u64 expected, __u64 seen)
+{
+	struct ksm_event *e;
+
+	if (!(inv & KSM_VIOL_SUSPECT))
+		count(KSM_CNT_VIOL + (inv & 0xff));
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KSM_CNT_LOST);
+		return;
+	}
+	fill(e, ctx, type, nargs);
+	e->type = KSM_REC_VIOLATION;
+	e->nargs = 7;
+	e->args[0] = inv;
+	e->args[1] = node;
+	e->args[2] = item;
+	e->args[3] = mm;
+	e->args[4] = type;
+	e->args[5] = expected;
+	e->args[6] = seen;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void hist_put(struct ksm_hist_ent *h, __u64 *ctx,
+				     int type, int nargs)
+{
+	int i;
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->tgid = bpf_get_current_pid_tgid() >> 32;
+	h->cpu = bpf_get_smp_processor_id();
+	h->type = type;
+#pragma unroll
+	for (i = 0; i < KSM_EV_MAX_ARGS; i++)
+		h->args[i] = i < nargs ? ctx[i] : 0;
+}
+
+/* The node's state, created (unknown, not counted) when absent. */
+static __always_inline struct ksm_node_state *node_get(__u64 node)
+{
+	struct ksm_node_state *n;
+	__u32 zero = 0;
+
+	if (!node)
+		return NULL;
+	n = bpf_map_lookup_elem(&nodes, &node);
+	if (n)
+		return n;
+	n = bpf_map_lookup_elem(&zeroes, &zero);
+	if (!n)
+		return NULL;
+	bpf_map_update_elem(&nodes, &node, n, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&nodes, &node);
+}
+
+static __always_inline struct ksm_item_state *item_get(__u64 item)
+{
+	struct ksm_item_state *it;
+	__u32 zero = 0;
+
+	if (!item)
+		return NULL;
+	it = bpf_map_lookup_elem(&items, &item);
+	if (it)
+		return it;
+	/* a zeroed node state is larger than an item state */
+	it = bpf_map_lookup_elem(&zeroes, &zero);
+	if (!it)
+		return NULL;
+	bpf_map_update_elem(&items, &item, it, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&items, &item);
+}
+
+static __always_inline void node_hist(struct ksm_node_state *n, __u64 *ctx,
+				      int type, int nargs)
+{
+	__u32 i = n->nhist++ & (KSM_NODE_HIST - 1);	/* racy: history only */
+
+	hist_put(&n->hist[i], ctx, type, nargs);
+}
+
+static __always_inline void item_hist(struct ksm_item_state *it, __u64 *ctx,
+				      int type, int nargs)
+{
+	__u32 i = it->nhist++ & (KSM_ITEM_HIST - 1);
+
+	hist_put(&it->hist[i], ctx, type, nargs);
+}
+
+static __always_inline void kpfn_set(__u64 kpfn, __u64 node, __u32 live)
+{
+	struct ksm_kpfn_state k = { .node = node, .live = live };
+
+	if (kpfn)
+		bpf_map_update_elem(&kpfns, &kpfn, &k, BPF_ANY);
+}
+
+/*
+ * An rmap_item on a node that was removed was dropped with it; for the
+ * last one of the node no event says so: notice it here.
+ */
+static __always_inline void item_settle(struct ksm_item_state *it)
+{
+	struct ksm_node_state *n;
+
+	if (it->state != KSM_ITEM_STABLE)
+		return;
+	n = bpf_map_lookup_elem(&nodes, &it->node);
+	if (n && ((n->flags & KSM_NODE_DEAD) || n->gen != it->node_gen))
+		it->state = KSM_ITEM_NONE;
+}
+
+/* a node leaves the tree (stale, or a removing purge): I1 */
+static __always_inline void node_removed(__u64 *ctx, int type, int nargs,
+					 struct ksm_node_state *n, __u64 node)
+{
+	if (n->flags & KSM_NODE_DEAD)
+		violation(ctx, type, nargs, KSM_INV_I1, node, 0, 0,
+			  KSM_NODE_LIVE, n->flags);
+	n->flags = (n->flags & ~KSM_NODE_LIVE) | KSM_NODE_DEAD;
+	kpfn_set(n->kpfn, node, 0);
+}
+
+static __always_inline void mm_alive(__u64 *ctx, int type, int nargs,
+				     __u64 mm, __u64 node, __u64 item)
+{
+	struct ksm_exit_state *x = mm ? bpf_map_lookup_elem(&exited, &mm) : 0;
+
+	if (x)
+		violation(ctx, type, nargs, KSM_INV_I8, node, item, mm, 0,
+			  x->ts_ns);
+}
+
+static __always_inline void check_event(__u64 *ctx, int type, int nargs)
+{
+	struct ksm_node_state *n = NULL;
+	struct ksm_item_state *it = NULL;
+	__u64 node = 0, item = 0;
+
+	switch (type) {
+	case KSM_EV_STABLE_TREE_INSERT: {	/* node chain kpfn nid role */
+		node = ctx[0];
+		n = node_get(node);
+		if (!n)
+			return;
+		if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != 3 && ctx[4] != 4) {
+			/* a new node (not a replug): its items are counted */
+			n->flags = KSM_NODE_COUNTED;
+			n->items = 0;
+			n->gen++;
+		}
+		n->flags = (n->flags & ~KSM_NODE_DEAD) | KSM_NODE_LIVE;
+		n->kpfn = ctx[2];
+		if (ctx[4] != 1)	/* a chain head has no page of its own */
+			kpfn_set(ctx[2], node, 1);
+		break;
+	}
+	case KSM_EV_UNSTABLE_TREE_INSERT:	/* rmap_item mm address pfn nid */
+		item = ctx[0];
+		it = item_get(item);
+		if (!it)
+			return;
+		item_settle(it);
+		if (it->state == KSM_ITEM_STABLE)
+			violation(ctx, type, nargs, KSM_INV_I7, it->node, item,
+				  ctx[1], KSM_ITEM_NONE, it->state);
+		it->state = KSM_ITEM_UNSTABLE;
+		it->mm = ctx[1];
+		break;
+	case KSM_EV_STABLE_TREE_APPEND:	/* node item mm addr anon_vma kpfn len */
+		node = ctx[0];
+		item = ctx[1];
+		it = item_get(item);
+		n = node_get(node);
+		if (it) {
+			item_settle(it);
+			if (it->state == KSM_ITEM_UNSTABLE)
+				violation(ctx, type, nargs, KSM_INV_I7, node,
+					  item, ctx[2], KSM_ITEM_NONE, it->state);
+			else if (it->state == KSM_ITEM_STABLE)
+				violation(ctx, type, nargs, KSM_INV_I6, node,
+					  item, ctx[2], KSM_ITEM_NONE, it->state);
+			it->state = KSM_ITEM_STABLE;
+			it->node = node;
+			it->node_gen = n ? n->gen : 0;
+			it->mm = ctx[2];
+		}
+		if (n && (n->flags & KSM_NODE_COUNTED))
+			n->items += 1;
+		break;
+	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* item node mm addr kpfn len */
+		item = ctx[0];
+		node = ctx[1];
+		count(node ? KSM_CNT_STABLE_OUT : KSM_CNT_UNSTABLE_OUT);
+		it = item_get(item);
+		if (it) {
+			__u32 want = node ? KSM_ITEM_STABLE : KSM_ITEM_UNSTABLE;
+
+			item_settle(it);
+			/* a known item must be in the tree it leaves */
+			if (it->nhist && it->state != want)
+				violation(ctx, type, nargs, KSM_INV_I6, node,
+					  item, ctx[2], want, it->state);
+			it->state = KSM_ITEM_NONE;
+		}
+		n = node_get(node);
+		if (n && (n->flags & KSM_NODE_COUNTED))
+			n->items -= 1;
+		break;
+	case KSM_EV_REMOVE_RMAP_ITEM:		/* pfn item mm: dropped with node */
+		item = ctx[1];
+		it = item_get(item);
+		if (it)
+			it->state = KSM_ITEM_NONE;
+		break;
+	case KSM_EV_REMOVE_KSM_PAGE: {		/* pfn: the node is going */
+		__u64 pfn = ctx[0];
+		struct ksm_kpfn_state *k = bpf_map_lookup_elem(&kpfns, &pfn);
+
+		n = k ? node_get(k->node) : NULL;
+		if (n && (n->flags & KSM_NODE_COUNTED)) {
+			__u32 slot = KSM_CNT_DROPPED_KNOWN;
+			__u64 *v = bpf_map_lookup_elem(&counters, &slot);
+
+			if (v && n->items > 0)
+				*v += n->items;
+			n->items = 0;
+		} else {
+			count(KSM_CNT_DROPPED_UNKNOWN);
+		}
+		n = NULL;
+		break;
+	}
+	case KSM_EV_STALE_NODE:			/* node kpfn why */
+		node = ctx[0];
+		n = node_get(node);
+		if (!n)
+			return;
+		/* I3: stale with the pfn the node's page migrated away from */
+		if ((n->flags & KSM_NODE_MIGRATED) && ctx[1] == n->migr_old &&
+		    n->migr_new != n->migr_old)
+			violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
+				  n->migr_new, ctx[1]);
+		node_removed(ctx, type, nargs, n, node);
+		break;
+	case KSM_EV_PURGE:			/* node pfn nid mm cause */
+		node = ctx[0];
+		n = node_get(node);
+		if (!n)
+			return;
+		if (ctx[4] == 6) {		/* lazyfree: I9 */
+			if (node && (n->flags & KSM_NODE_COUNTED) &&
+			    n->items > 1)
+				violation(ctx, type, nargs, KSM_INV_I9, node, 0,
+					  ctx[3], 1, n->items);
+		} else if (ctx[4] != 2 && ctx[4] != 3) {
+			/* hotremove, remove_all, chain_collapse/free remove it */
+			node_removed(ctx, type, nargs, n, node);
+		}
+		break;
+	case KSM_EV_MIGRATE_PAGE:	/* node old_pfn new_pfn old_nid new_nid */
+		node = ctx[0];
+		n = node_get(node);
+		if (!n)
+			return;
+		/* I3, the other order: the node went stale with this old pfn */
+		if ((n->flags & KSM_NODE_DEAD) && n->kpfn == ctx[1])
+			violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
+				  ctx[2], ctx[1]);
+		n->migr_old = ctx[1];
+		n->migr_new = ctx[2];
+		n->kpfn = ctx[2];
+		n->flags |= KSM_NODE_MIGRATED;
+		kpfn_set(ctx[1], node, 0);
+		kpfn_set(ctx[2], node, 1);
+		break;
+	case KSM_EV_GET_KSM_PAGE_RETRY:		/* node old new why */
+		node = ctx[0];
+		n = node_get(node);
+		if (!n)
+			return;
+		/*
+		 * I2: the new kpfn is the last migration's.  The migration's
+		 * event comes after its kpfn update, so it may not be here
+		 * yet: user space confirms a mismatch a little later.
+		 */
+		if (!(n->flags & KSM_NODE_MIGRATED) || n->migr_new != ctx[2])
+			violation(ctx, type, nargs,
+				  KSM_INV_I2 | KSM_VIOL_SUSPECT, node, 0, 0,
+				  ctx[2], n->migr_new);
+		break;
+	case KSM_EV_MERGE_WITH_KSM_PAGE: {	/* ksm_page pfn item mm err */
+		struct ksm_kpfn_state *k;
+
+		item = ctx[2];
+		it = item_get(item);
+		if ((int)ctx[4])
+			break;
+		/* ksm_page NULL: this page becomes a KSM page (its node next) */
+		if (!ctx[0])
+			kpfn_set(ctx[1], 0, 1);
+		/*
+		 * I8: a merge that succeeded after ksm_exit.  ksmd gives up on
+		 * an exiting mm under its mmap lock, and __ksm_exit takes that
+		 * lock before its event; failed attempts (-EFAULT) are fine.
+		 */
+		mm_alive(ctx, type, nargs, ctx[3], 0, item);
+		if (!ctx[0])
+			break;
+		node = ctx[1];		/* the pfn, as a key on the stack */
+		k = bpf_map_lookup_elem(&kpfns, &node);
+		node = 0;
+		if (k && !k->live)
+			violation(ctx, type, nargs, KSM_INV_I4, k->node, item,
+				  ctx[3], 1, 0);
+		break;
+	}
+	case KSM_EV_ENTER: {			/* mm */
+		__u64 mm = ctx[0];
+
+		bpf_map_delete_elem(&exited, &mm);
+		break;
+	}
+	case KSM_EV_EXIT: {			/* mm */
+		struct ksm_exit_state x = { .ts_ns = bpf_ktime_get_ns() };
+		__u64 mm = ctx[0];
+
+		x.scans = scans_done;
+		bpf_map_update_elem(&exited, &mm, &x, BPF_ANY);
+		break;
+	}
+	case KSM_EV_RMAP_WALK:			/* node kpfn pass ... */
+		node = ctx[0];
+		n = bpf_map_lookup_elem(&nodes, &node);
+		break;
+	}
+	if (n)
+		node_hist(n, ctx, type, nargs);
+	if (it)
+		item_hist(it, ctx, type, nargs);
+}
+
+static __always_inline int on_event(__u64 *ctx, int type, int nargs)
+{
+	count(type);
+	aggregate(ctx, type);
+	if (check)
+		check_event(ctx, type, nargs);
+	if ((stream_mask & (1ULL << type)) && wanted(ctx, type, nargs))
+		stream(ctx, type, nargs);
 	return 0;
 }
 

@@ -41,16 +41,113 @@ enum ksm_ev_type {
 #define KSM_MAX_NIDS 64
 #define KSM_MAX_MMS 16384
 
+/* Records of the ring buffer that are not tracepoints */
+#define KSM_REC_VIOLATION 32
+
 /* One streamed event (ring buffer "events"). */
 struct ksm_event {
 	__u64 ts_ns;			/* bpf_ktime_get_ns() */
 	__u32 cpu;
 	__u32 pid;			/* thread that hit the tracepoint */
 	__u32 tgid;
-	__u16 type;			/* enum ksm_ev_type */
+	__u16 type;			/* enum ksm_ev_type, or KSM_REC_* */
 	__u16 nargs;
+	__s32 stack_id;			/* in map "stacks", < 0: none */
+	__u32 pad;
 	char comm[KSM_COMM_LEN];
 	__u64 args[KSM_EV_MAX_ARGS];	/* TP_PROTO arguments, in order */
+};
+
+/*
+ * Invariants (docs/invariants.md).  A violation is a KSM_REC_VIOLATION
+ * record: args[0] invariant (| KSM_VIOL_SUSPECT when user space must
+ * confirm it later), [1] stable node, [2] rmap_item, [3] mm, [4] the
+ * event type that broke it, [5] what was expected, [6] what was seen.
+ */
+enum ksm_inv {
+	KSM_INV_NONE,
+	KSM_INV_I1,	/* node removed only once per insertion */
+	KSM_INV_I2,	/* a get_ksm_page retry follows a migration */
+	KSM_INV_I3,	/* no stale removal with a migrated-away kpfn */
+	KSM_INV_I4,	/* merges target a live node's page */
+	KSM_INV_I5,	/* counters agree (user space) */
+	KSM_INV_I6,	/* appends and removals pair up; none left after exit */
+	KSM_INV_I7,	/* one tree at a time */
+	KSM_INV_I8,	/* nothing but cleanup after ksm_exit */
+	KSM_INV_I9,	/* no shared KSM page discarded as lazyfree */
+	KSM_INV_NR
+};
+#define KSM_VIOL_SUSPECT 0x100
+
+/* Which args name an mm, a pfn, a stable node, an rmap_item (bit i: args[i]) */
+struct ksm_ev_roles {
+	__u8 mm, pfn, node, item;
+};
+#define KSM_EV_ROLES_INIT {						\
+	[KSM_EV_ENTER] = { 1, 0, 0, 0 },				\
+	[KSM_EV_EXIT] = { 1, 0, 0, 0 },					\
+	[KSM_EV_MERGE_ONE_PAGE] = { 4, 1, 0, 2 },			\
+	[KSM_EV_MERGE_WITH_KSM_PAGE] = { 8, 2, 0, 4 },			\
+	[KSM_EV_REMOVE_KSM_PAGE] = { 0, 1, 0, 0 },			\
+	[KSM_EV_REMOVE_RMAP_ITEM] = { 4, 1, 0, 2 },			\
+	[KSM_EV_STABLE_TREE_INSERT] = { 0, 4, 3, 0 },			\
+	[KSM_EV_UNSTABLE_TREE_INSERT] = { 2, 8, 0, 1 },			\
+	[KSM_EV_STABLE_TREE_APPEND] = { 4, 32, 1, 2 },			\
+	[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE] = { 4, 16, 2, 1 },		\
+	[KSM_EV_STALE_NODE] = { 0, 2, 1, 0 },				\
+	[KSM_EV_GET_KSM_PAGE_RETRY] = { 0, 6, 1, 0 },			\
+	[KSM_EV_MIGRATE_PAGE] = { 0, 6, 1, 0 },				\
+	[KSM_EV_RMAP_WALK] = { 0, 2, 1, 0 },				\
+	[KSM_EV_PURGE] = { 8, 2, 1, 0 },				\
+}
+
+/* Checker state (maps "nodes", "items", "kpfns", "exited"), per key. */
+#define KSM_NODE_HIST 32
+#define KSM_ITEM_HIST 8
+struct ksm_hist_ent {
+	__u64 ts_ns;
+	__u32 tgid;
+	__u16 cpu;
+	__u16 type;
+	__u64 args[KSM_EV_MAX_ARGS];
+};
+
+#define KSM_NODE_LIVE 1
+#define KSM_NODE_DEAD 2
+#define KSM_NODE_MIGRATED 4	/* migr_old/migr_new valid */
+#define KSM_NODE_COUNTED 8	/* inserted since attach: items is exact */
+struct ksm_node_state {
+	__u64 kpfn;
+	__u64 migr_old, migr_new;
+	__u32 flags;
+	__s32 items;		/* rmap_items on it, if COUNTED */
+	__u32 nhist;		/* events recorded, the last KSM_NODE_HIST kept */
+	__u32 gen;		/* incarnation: +1 when the address is reused */
+	struct ksm_hist_ent hist[KSM_NODE_HIST];
+};
+
+#define KSM_ITEM_NONE 0
+#define KSM_ITEM_UNSTABLE 1
+#define KSM_ITEM_STABLE 2
+struct ksm_item_state {
+	__u64 node;		/* when STABLE */
+	__u64 mm;
+	__u32 state;
+	__u32 nhist;
+	__u32 node_gen;		/* the node's incarnation it was appended to */
+	__u32 pad;
+	struct ksm_hist_ent hist[KSM_ITEM_HIST];
+};
+
+struct ksm_kpfn_state {
+	__u64 node;
+	__u32 live;
+	__u32 pad;
+};
+
+struct ksm_exit_state {
+	__u64 ts_ns;
+	__u64 scans;		/* full scans completed when it exited */
 };
 
 /*
@@ -62,7 +159,12 @@ enum ksm_counter {
 	KSM_CNT_MERGE_FAIL,		/* merge_with_ksm_page, err != 0 */
 	KSM_CNT_UNMERGE,		/* rmap_items leaving a stable node */
 	KSM_CNT_LOST,			/* events the ring buffer had no room for */
-	KSM_CNT_NR
+	KSM_CNT_STABLE_OUT,		/* remove_rmap_item_from_tree, stable */
+	KSM_CNT_UNSTABLE_OUT,		/* remove_rmap_item_from_tree, unstable */
+	KSM_CNT_DROPPED_KNOWN,		/* items dropped with counted nodes */
+	KSM_CNT_DROPPED_UNKNOWN,	/* node removals of uncounted nodes */
+	KSM_CNT_VIOL,			/* + enum ksm_inv: violations */
+	KSM_CNT_NR = KSM_CNT_VIOL + KSM_INV_NR
 };
 
 /* Per mm_struct, key: the mm pointer. */

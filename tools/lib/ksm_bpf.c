@@ -139,20 +139,30 @@ static struct bpf_program *prog_of(struct ksm_skel *s, int t, bool raw)
 }
 
 /* One attempt: open, choose programs, load.  NULL on failure (errno). */
-static struct ksm_skel *try_load(const struct ksm_bpf *b, __u64 stream_mask,
-				 bool raw, bool iter)
+static struct ksm_skel *try_load(const struct ksm_bpf *b,
+				 const struct ksm_bpf_opts *o, bool raw, bool iter)
 {
 	struct ksm_skel *s = ksm_skel__open();
 	int t, err;
 
 	if (!s)
 		return NULL;
-	s->rodata->stream_mask = stream_mask;
+	s->rodata->stream_mask = o->stream_mask;
+	s->rodata->check = o->check;
+	s->rodata->want_stack = o->stack;
+	if (o->check) {
+		bpf_map__set_max_entries(s->maps.nodes, 16384);
+		bpf_map__set_max_entries(s->maps.items, 65536);
+		bpf_map__set_max_entries(s->maps.kpfns, 65536);
+		bpf_map__set_max_entries(s->maps.exited, 4096);
+	}
+	if (o->stack)
+		bpf_map__set_max_entries(s->maps.stacks, 16384);
 	for (t = 0; t < KSM_EV_NR; t++) {
-		bpf_program__set_autoload(prog_of(s, t, false),
-					  !raw && b->probe.present[t]);
-		bpf_program__set_autoload(prog_of(s, t, true),
-					  raw && b->probe.present[t]);
+		bool want = b->probe.present[t] || o->synthetic;
+
+		bpf_program__set_autoload(prog_of(s, t, false), !raw && want);
+		bpf_program__set_autoload(prog_of(s, t, true), raw && want);
 	}
 	bpf_program__set_autoload(s->progs.ksm_tasks, iter);
 	err = ksm_skel__load(s);
@@ -222,7 +232,7 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		return err;
 	for (t = 0; t < KSM_EV_NR; t++)
 		any += b->probe.present[t];
-	if (o->no_bpf || !any) {
+	if (o->no_bpf || (!any && !o->synthetic)) {
 		summarize(b, tool);
 		snprintf(b->summary, sizeof(b->summary), "%s: %s; fidelity "
 			 "counters (sysfs and /proc only)", tool, o->no_bpf ?
@@ -230,9 +240,9 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 			 "the kernel has no ksm tracepoints");
 		return 0;
 	}
-	for (i = 0; i < sizeof(tries) / sizeof(tries[0]) && !b->skel; i++) {
-		b->skel = try_load(b, o->stream_mask, tries[i].raw,
-				   tries[i].iter);
+	for (i = o->synthetic ? 3 : 0;
+	     i < sizeof(tries) / sizeof(tries[0]) && !b->skel; i++) {
+		b->skel = try_load(b, o, tries[i].raw, tries[i].iter);
 		if (!b->skel) {
 			last = errno;
 			continue;
@@ -248,6 +258,12 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 			 strerror(last), o->verbose ? "" :
 			 " (-v shows libbpf's log)");
 		return -last;
+	}
+	if (o->synthetic) {
+		b->fidelity = KSM_FIDELITY_FULL;
+		snprintf(b->summary, sizeof(b->summary), "%s: synthetic "
+			 "events, nothing attached", tool);
+		return 0;
 	}
 	for (t = 0; t < KSM_EV_NR; t++) {
 		struct bpf_program *p = prog_of(b->skel, t,
@@ -431,4 +447,46 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
 int ksm_bpf_events_fd(const struct ksm_bpf *b)
 {
 	return b->skel ? bpf_map__fd(b->skel->maps.events) : -1;
+}
+
+int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name)
+{
+	struct bpf_map *m;
+
+	if (!b->skel)
+		return -1;
+	m = bpf_object__find_map_by_name(b->skel->obj, name);
+	return m ? bpf_map__fd(m) : -1;
+}
+
+void ksm_bpf_set_filters(struct ksm_bpf *b, __u32 tgid, __u64 mm, __u64 pfn,
+			 __u64 node)
+{
+	if (!b->skel)
+		return;
+	b->skel->bss->filter_tgid = tgid;
+	b->skel->bss->filter_mm = mm;
+	b->skel->bss->filter_pfn = pfn;
+	b->skel->bss->filter_node = node;
+}
+
+__u64 ksm_bpf_scans_done(const struct ksm_bpf *b)
+{
+	return b->skel ? b->skel->bss->scans_done : 0;
+}
+
+int ksm_bpf_inject(struct ksm_bpf *b, int type, const __u64 *args)
+{
+	__u64 ctx[KSM_EV_MAX_ARGS];
+	struct bpf_program *p;
+	int n;
+
+	if (!b->skel || type < 0 || type >= KSM_EV_NR)
+		return -EINVAL;
+	n = ksm_event_desc[type].nargs;
+	memcpy(ctx, args, sizeof(ctx));
+	p = prog_of(b->skel, type, true);
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = ctx,
+		    .ctx_size_in = (__u32)(n * sizeof(__u64)));
+	return bpf_prog_test_run_opts(bpf_program__fd(p), &t) ? -errno : 0;
 }

@@ -55,6 +55,10 @@ struct ksm_bpf_opts {
 	__u64 stream_mask;	/* event types for the ring buffer */
 	bool verbose;		/* libbpf's messages to stderr */
 	bool no_bpf;		/* counters only, load nothing */
+	bool check;		/* invariant checks in BPF (ksmtrace --check) */
+	bool stack;		/* a kernel stack per streamed event */
+	bool synthetic;		/* load every raw_tp program, attach none:
+				 * events come from ksm_bpf_inject() (tests) */
 	const char *tool;	/* name in the summary line */
 };
 
@@ -84,5 +88,14 @@ int ksm_bpf_nids(const struct ksm_bpf *b, struct ksm_nid_stats *out);
 int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt);
 /* fd of the "events" ring buffer */
 int ksm_bpf_events_fd(const struct ksm_bpf *b);
+/* fd of a map of the object by name ("nodes", "items", "stacks", ...) */
+int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name);
+/* Stream filters (0: off), applied in BPF to streamed events. */
+void ksm_bpf_set_filters(struct ksm_bpf *b, __u32 tgid, __u64 mm, __u64 pfn,
+			 __u64 node);
+/* Full scans ksmd completed since the programs were loaded. */
+__u64 ksm_bpf_scans_done(const struct ksm_bpf *b);
+/* Synthetic mode: run the raw_tp program of type on args; 0 or -errno. */
+int ksm_bpf_inject(struct ksm_bpf *b, int type, const __u64 *args);
 
 #endif

@@ -6,7 +6,10 @@
 # fired with plausible fields, then runs the kernel's own ksm_tests from
 # the same source tree in every mode that applies.  Prints kselftest TAP.
 #
-#   ksm-vmtest.sh [tracepoints] [ksm_tests]     (default: both)
+#   ksm-vmtest.sh [tracepoints] [ksm_tests] [mix]   (default: the first two)
+#
+# mix: the workloads alone, no tracefs ($MIX: which ones, default all),
+# for running under ksmtrace --check.
 T=/sys/kernel/tracing
 TR=/tmp/trace.all
 . "$(dirname "$0")/tap.sh"
@@ -183,12 +186,31 @@ kernel_ksm_tests() {
 	ksm_tests_run -C -p 64
 }
 
+mix_tests() {
+	for w in ${MIX:-hotremove merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree}; do
+		case $w in
+		migrate) args="-n 256 -s 8" ;;
+		hotremove) args="-n 2048" ;;
+		chain) args="-n 64" ;;
+		*) args="-n 512" ;;
+		esac
+		out=$(ksmwl $args $w 2>&1); rc=$?
+		echo "$out" | sed 's/^/# /'
+		case $rc in
+		0) ok "mix: workload $w" ;;
+		4) skip "mix: workload $w" "$(echo "$out" | sed -n 's/.*SKIP: //p' | tail -1)" ;;
+		*) notok "mix: workload $w (exit $rc)" ;;
+		esac
+	done
+}
+
 echo "TAP version 13"
 [ $# -gt 0 ] || set -- tracepoints ksm_tests
 for part in "$@"; do
 	case $part in
 	tracepoints) tracepoint_tests ;;
 	ksm_tests) kernel_ksm_tests ;;
+	mix) mix_tests ;;
 	*) notok "unknown part $part" ;;
 	esac
 done

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * check_tests.c - the invariant engine on synthetic event streams: the
+ * real BPF programs (raw_tp, run with BPF_PROG_TEST_RUN, nothing
+ * attached) and the real user-space checker.  For each invariant one
+ * stream that must pass and one that must fail.  Needs root (BPF); any
+ * kernel with BPF test runs for raw_tp (5.10+).  Prints TAP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "ksm_bpf.h"
+#include "ksm_check.h"
+#include "ksm_event.h"
+#include "ksm_sysfs.h"
+
+static struct ksm_bpf bpf;
+static struct ksm_checker chk;
+static struct ring_buffer *rb;
+static int n, failed;
+static __u64 base;
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	const struct ksm_event *e = data;
+
+	(void)ctx;
+	if (len >= sizeof(*e) && e->type == KSM_REC_VIOLATION)
+		ksm_check_record(&chk, e);
+	return 0;
+}
+
+#define EV(type, ...) ev(type, (const __u64[KSM_EV_MAX_ARGS]){ __VA_ARGS__ })
+static void ev(int type, const __u64 *args)
+{
+	if (ksm_bpf_inject(&bpf, type, args))
+		fprintf(stderr, "inject %s failed\n", ksm_event_desc[type].name);
+}
+
+/* violations of each invariant since the last call */
+static unsigned long long seen[KSM_INV_NR];
+static void settle(unsigned long long *delta)
+{
+	int i;
+
+	ring_buffer__consume(rb);
+	ksm_check_poll(&chk, true);
+	for (i = 0; i < KSM_INV_NR; i++) {
+		delta[i] = chk.found[i] - seen[i];
+		seen[i] = chk.found[i];
+	}
+}
+
+static void verdict(int inv, bool must_fail, const char *desc)
+{
+	unsigned long long d[KSM_INV_NR];
+	unsigned long long others = 0;
+	bool ok;
+	int i;
+
+	settle(d);
+	for (i = 1; i < KSM_INV_NR; i++)
+		if (i != inv)
+			others += d[i];
+	ok = must_fail ? d[inv] > 0 && !others : !d[inv] && !others;
+	n++;
+	if (!ok)
+		failed++;
+	printf("%sok %d %s %s: %s (%s %llu, others %llu)\n", ok ? "" : "not ",
+	       n, ksm_inv_desc[inv].id, must_fail ? "must fail" : "must pass",
+	       desc, ksm_inv_desc[inv].id, d[inv], others);
+}
+
+/* fresh pointers for each stream: the BPF state outlives a stream */
+#define NODE (base + 0x1000)
+#define NODE2 (base + 0x1800)
+#define ITEM (base + 0x2000)
+#define ITEM2 (base + 0x2040)
+#define MM (base + 0x3000)
+#define KPAGE (base + 0x4000)
+#define PFN(x) ((base >> 8) + (x))
+static void next(void)
+{
+	base += 0x100000;
+}
+
+static void put(const char *dir, const char *name, long v)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%ld\n", v);
+		fclose(f);
+	}
+}
+
+int main(void)
+{
+	struct ksm_bpf_opts o = { .check = true, .synthetic = true,
+				  .tool = "check_tests" };
+	char err[512], dir[] = "/tmp/ksmscope-check-XXXXXX", *out = NULL;
+	size_t outlen = 0;
+	FILE *rep;
+	int i;
+
+	printf("TAP version 13\n");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	/* I5 compares with sysfs: a fake one, that the test controls */
+	setenv("KSMSCOPE_SYSFS", dir, 1);
+	for (i = KSM_SYS_FIRST_COUNTER; i < KSM_SYS_NR; i++)
+		put(dir, ksm_sys_names[i], 0);
+	put(dir, "run", 0);
+	if (ksm_bpf_open(&bpf, &o, err, sizeof(err))) {
+		printf("not ok 1 load the checker for synthetic events: %s\n", err);
+		printf("1..1\n");
+		return 1;
+	}
+	rep = open_memstream(&out, &outlen);
+	ksm_check_init(&chk, &bpf, rep);
+	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);
+	base = 0xffff888000000000ull;
+
+	/* I1: removal once per insertion */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(2), 0, 0);
+	EV(KSM_EV_PURGE, NODE, PFN(2), 0, 0, 1);
+	verdict(KSM_INV_I1, false, "insert, stale, insert again, purge");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	verdict(KSM_INV_I1, true, "insert, stale, stale");
+	next();
+
+	/* I2: a retry's new kpfn is the last migration's */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	verdict(KSM_INV_I2, false, "migrate 1->2, retry 1->2");
+	next();
+	/* the migration event may come after the retry: still fine */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	verdict(KSM_INV_I2, false, "retry 1->2, then its migration event");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(3), 0);
+	verdict(KSM_INV_I2, true, "migrate 1->2, retry 1->3");
+	next();
+
+	/* I3: no stale removal with the kpfn the page migrated away from */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(2), 0);
+	verdict(KSM_INV_I3, false, "migrate 1->2, stale at 2");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	verdict(KSM_INV_I3, true, "migrate 1->2, stale at 1");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
+	verdict(KSM_INV_I3, true, "stale at 1, then the migration 1->2 it raced");
+	next();
+
+	/* I4: merges target live nodes */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, MM, 0);
+	verdict(KSM_INV_I4, false, "merge into a live node's page");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, MM, 0);
+	verdict(KSM_INV_I4, true, "merge into a removed node's page");
+	next();
+
+	/* I5: counts against (fake) sysfs */
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(1), 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), 0);
+	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM2, 0, MM, 0x2000, 0, 0);
+	put(dir, "pages_unshared", 1);
+	for (i = 0; i < 3; i++)
+		ksm_check_counters(&chk);
+	verdict(KSM_INV_I5, false, "2 unstable inserts, 1 removal, pages_unshared 1");
+	next();
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(1), 0);
+	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, 0, MM, 0x1000, 0, 0);
+	/* the removal forgot its pages_unshared-- : 2 where events say 1 */
+	put(dir, "pages_unshared", 2);
+	for (i = 0; i < 3; i++)
+		ksm_check_counters(&chk);
+	verdict(KSM_INV_I5, true, "pages_unshared 2 where the events say 1");
+	put(dir, "pages_unshared", 1);
+	for (i = 0; i < 3; i++)
+		ksm_check_counters(&chk);
+	settle(seen);
+	next();
+
+	/* I6: appends and removals pair up */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, NODE, MM, 0x1000, PFN(1), 0);
+	EV(KSM_EV_EXIT, MM);
+	ksm_check_leftovers(&chk);
+	verdict(KSM_INV_I6, false, "append, remove, exit");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 2);
+	verdict(KSM_INV_I6, true, "the same rmap_item appended twice");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_EXIT, MM);
+	EV(KSM_EV_STOP_SCAN, 1, 1);
+	ksm_check_leftovers(&chk);
+	verdict(KSM_INV_I6, false, "stable one full scan after its mm exited (ksmd not there yet)");
+	EV(KSM_EV_STOP_SCAN, 2, 1);
+	ksm_check_leftovers(&chk);
+	verdict(KSM_INV_I6, true, "still stable two full scans after its mm exited");
+	next();
+
+	/* I7: one tree at a time */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), 0);
+	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, 0, MM, 0x1000, 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	verdict(KSM_INV_I7, false, "unstable, removed, then stable");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	verdict(KSM_INV_I7, true, "stable while still unstable");
+	next();
+
+	/* I8: nothing merges into an mm after ksm_exit */
+	EV(KSM_EV_EXIT, MM);
+	EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, MM, (__u64)-14);
+	EV(KSM_EV_ENTER, MM);
+	EV(KSM_EV_MERGE_WITH_KSM_PAGE, 0, PFN(1), ITEM, MM, 0);
+	verdict(KSM_INV_I8, false, "failed merge after exit; merge after re-enter");
+	next();
+	EV(KSM_EV_EXIT, MM);
+	EV(KSM_EV_MERGE_WITH_KSM_PAGE, 0, PFN(1), ITEM, MM, 0);
+	verdict(KSM_INV_I8, true, "a merge succeeds after exit");
+	next();
+
+	/* I9: no shared KSM page discarded as lazyfree */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, 6);
+	EV(KSM_EV_PURGE, 0, PFN(9), 0, MM, 6);
+	verdict(KSM_INV_I9, false, "lazyfree of a KSM page mapped once, of a plain page");
+	next();
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM2, MM, 0x2000, 0, PFN(1), 2);
+	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, 6);
+	verdict(KSM_INV_I9, true, "lazyfree of a KSM page mapped twice");
+	next();
+
+	/* the report carries the node's history, oldest first */
+	fflush(rep);
+	n++;
+	{
+		const char *v = out ? strstr(out, "VIOLATION I3") : NULL;
+		const char *h = v ? strstr(v, "history of node") : NULL;
+		const char *ins = h ? strstr(h, "ksm_stable_tree_insert") : NULL;
+		const char *mig = ins ? strstr(ins, "ksm_migrate_page") : NULL;
+		bool ok = mig && strstr(mig, "ksm_stale_node");
+
+		if (!ok)
+			failed++;
+		printf("%sok %d report: a violation prints the node's history "
+		       "in order (insert, migrate, stale)\n", ok ? "" : "not ", n);
+	}
+	if (getenv("CHECK_TESTS_SHOW"))
+		fputs(out, stderr);
+	fclose(rep);
+	free(out);
+	ring_buffer__free(rb);
+	ksm_bpf_close(&bpf);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	if (system(err))
+		perror("rm");
+	printf("1..%d\n", n);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ksm_check.c - the user-space half of the invariant engine */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "ksm_check.h"
+#include "ksm_event.h"
+#include "ksm_fmt.h"
+
+const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR] = {
+	[KSM_INV_I1] = { "I1", "a stable node is removed once per insertion",
+		{ KSM_EV_STABLE_TREE_INSERT, KSM_EV_STALE_NODE, -1 } },
+	[KSM_INV_I2] = { "I2", "a get_ksm_page retry's new kpfn is the node's "
+		"last migration target",
+		{ KSM_EV_GET_KSM_PAGE_RETRY, KSM_EV_MIGRATE_PAGE, -1 } },
+	[KSM_INV_I3] = { "I3", "a node whose page migrated is not removed as "
+		"stale with the old kpfn",
+		{ KSM_EV_STALE_NODE, KSM_EV_MIGRATE_PAGE, -1 } },
+	[KSM_INV_I4] = { "I4", "merges with a KSM page target a live node's "
+		"page", { KSM_EV_MERGE_WITH_KSM_PAGE,
+			  KSM_EV_STABLE_TREE_INSERT, -1 } },
+	[KSM_INV_I5] = { "I5", "counts derived from events agree with "
+		"/sys/kernel/mm/ksm", { KSM_EV_UNSTABLE_TREE_INSERT,
+		KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, KSM_EV_STABLE_TREE_APPEND } },
+	[KSM_INV_I6] = { "I6", "each append pairs with one removal; nothing "
+		"stays stable after its mm exited",
+		{ KSM_EV_STABLE_TREE_APPEND, KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE,
+		  -1 } },
+	[KSM_INV_I7] = { "I7", "an rmap_item is in one tree at a time",
+		{ KSM_EV_UNSTABLE_TREE_INSERT, KSM_EV_STABLE_TREE_APPEND, -1 } },
+	[KSM_INV_I8] = { "I8", "after ksm_exit no merge into the mm succeeds",
+		{ KSM_EV_EXIT, KSM_EV_MERGE_WITH_KSM_PAGE, -1 } },
+	[KSM_INV_I9] = { "I9", "a KSM page mapped more than once is never "
+		"discarded as lazyfree", { KSM_EV_PURGE,
+		KSM_EV_STABLE_TREE_APPEND, -1 } },
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
+{
+	int i, k;
+
+	memset(c, 0, sizeof(*c));
+	c->b = b;
+	c->out = out;
+	for (i = 1; i < KSM_INV_NR; i++) {
+		c->checkable[i] = true;
+		for (k = 0; k < 3 && ksm_inv_desc[i].needs[k] >= 0; k++)
+			if (!b->attached[ksm_inv_desc[i].needs[k]] &&
+			    b->fidelity != KSM_FIDELITY_FULL)
+				c->checkable[i] = false;
+	}
+	ksm_snapshot_read(&c->base);
+	ksm_bpf_counters(b, c->base_cnt);
+	c->tree_empty_at_start = !c->base.v[KSM_SYS_PAGES_SHARED] &&
+				 !c->base.v[KSM_SYS_PAGES_SHARING];
+}
+
+unsigned long long ksm_check_total(const struct ksm_checker *c)
+{
+	unsigned long long t = 0;
+	int i;
+
+	for (i = 1; i < KSM_INV_NR; i++)
+		t += c->found[i];
+	return t;
+}
+
+void ksm_check_coverage(const struct ksm_checker *c, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0,
+					"%s", pass ? "; not checkable here:" :
+					"checked:");
+		for (i = 1; i < KSM_INV_NR; i++)
+			if (c->checkable[i] == !pass && off < len)
+				off += (size_t)snprintf(buf + off, len - off,
+							" %s", ksm_inv_desc[i].id);
+	}
+	if (c->i5_note[0] && off < len)
+		snprintf(buf + off, len - off, "; %s", c->i5_note);
+}
+
+/* ---- reports ---- */
+
+struct hrow {
+	__u64 ts;
+	const char *whose;
+	struct ksm_hist_ent h;
+};
+
+static int cmp_hrow(const void *a, const void *b)
+{
+	const struct hrow *x = a, *y = b;
+
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static int collect(struct hrow *rows, int n, const struct ksm_hist_ent *h,
+		   unsigned int nh, unsigned int cap, const char *whose)
+{
+	unsigned int i, have = nh < cap ? nh : cap;
+
+	for (i = 0; i < have; i++) {
+		if (!h[i].ts_ns)
+			continue;
+		rows[n].ts = h[i].ts_ns;
+		rows[n].whose = whose;
+		rows[n++].h = h[i];
+	}
+	return n;
+}
+
+void ksm_check_report(struct ksm_checker *c, int inv, const char *text,
+		      __u64 node, __u64 item, const struct ksm_event *e)
+{
+	struct hrow rows[KSM_NODE_HIST + KSM_ITEM_HIST];
+	struct ksm_node_state ns;
+	struct ksm_item_state is;
+	char ev[512];
+	int n = 0, i, fd;
+
+	if (inv <= 0 || inv >= KSM_INV_NR)
+		return;
+	c->found[inv]++;
+	fd = ksm_bpf_map_fd(c->b, "nodes");
+	if (node && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns))
+		n = collect(rows, n, ns.hist, ns.nhist, KSM_NODE_HIST, "node");
+	fd = ksm_bpf_map_fd(c->b, "items");
+	if (item && fd >= 0 && !bpf_map_lookup_elem(fd, &item, &is))
+		n = collect(rows, n, is.hist, is.nhist, KSM_ITEM_HIST, "item");
+	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_hrow);
+	snprintf(ev, sizeof(ev), "%s", e ? ksm_event_desc[e->args[4] %
+						KSM_EV_NR].name : "-");
+	if (c->json) {
+		fprintf(c->out, "{\"violation\":\"%s\",\"what\":",
+			ksm_inv_desc[inv].id);
+		ksm_json_str(c->out, text);
+		fprintf(c->out, ",\"node\":\"0x%" PRIx64 "\",\"rmap_item\":"
+			"\"0x%" PRIx64 "\",\"history\":[", (uint64_t)node,
+			(uint64_t)item);
+		for (i = 0; i < n; i++) {
+			struct ksm_event t = { .type = rows[i].h.type };
+
+			t.nargs = (__u16)ksm_event_desc[t.type % KSM_EV_NR].nargs;
+			memcpy(t.args, rows[i].h.args, sizeof(t.args));
+			ksm_event_format(&t, ev, sizeof(ev));
+			fprintf(c->out, "%s{\"ts_ns\":%llu,\"cpu\":%u,\"tgid\":%u,"
+				"\"of\":\"%s\",\"event\":", i ? "," : "",
+				(unsigned long long)rows[i].ts, rows[i].h.cpu,
+				rows[i].h.tgid, rows[i].whose);
+			ksm_json_str(c->out, ev);
+			fputc('}', c->out);
+		}
+		fprintf(c->out, "]}\n");
+		fflush(c->out);
+		return;
+	}
+	fprintf(c->out, "VIOLATION %s (%s): %s\n", ksm_inv_desc[inv].id,
+		ksm_inv_desc[inv].what, text);
+	if (e)
+		fprintf(c->out, "  at %.6f cpu %u pid %u (%s), in %s\n",
+			e->ts_ns / 1e9, e->cpu, e->pid, e->comm, ev);
+	fprintf(c->out, "  history of node 0x%" PRIx64 " and rmap_item 0x%"
+		PRIx64 ", oldest first (%d events):\n", (uint64_t)node,
+		(uint64_t)item, n);
+	for (i = 0; i < n; i++) {
+		struct ksm_event t = { .type = rows[i].h.type };
+
+		t.nargs = (__u16)ksm_event_desc[t.type % KSM_EV_NR].nargs;
+		memcpy(t.args, rows[i].h.args, sizeof(t.args));
+		ksm_event_format(&t, ev, sizeof(ev));
+		fprintf(c->out, "    %.6f cpu %-2u tgid %-6u %-4s %s\n",
+			rows[i].ts / 1e9, rows[i].h.cpu, rows[i].h.tgid,
+			rows[i].whose, ev);
+	}
+	fflush(c->out);
+}
+
+static const char *const item_states[] = { "in no tree", "unstable", "stable" };
+
+static const char *state_name(__u64 v)
+{
+	return v < 3 ? item_states[v] : "?";
+}
+
+/* What a BPF violation record means, in words. */
+static void explain(const struct ksm_event *e, char *buf, size_t len)
+{
+	unsigned long long want = e->args[5], saw = e->args[6];
+
+	switch (e->args[0] & 0xff) {
+	case KSM_INV_I1:
+		snprintf(buf, len, "stable node removed again without being "
+			 "inserted again");
+		break;
+	case KSM_INV_I2:
+		snprintf(buf, len, "get_ksm_page retried to kpfn %llu, but the "
+			 "node's last migration went to %llu", want, saw);
+		break;
+	case KSM_INV_I3:
+		snprintf(buf, len, "node removed as stale at kpfn %llu, the pfn "
+			 "its page had migrated away from (to %llu)", saw, want);
+		break;
+	case KSM_INV_I4:
+		snprintf(buf, len, "merged into the page of a stable node that "
+			 "was already removed");
+		break;
+	case KSM_INV_I6:
+		snprintf(buf, len, "rmap_item should have been %s but was %s",
+			 state_name(want), state_name(saw));
+		break;
+	case KSM_INV_I7:
+		snprintf(buf, len, "rmap_item entered a tree while %s",
+			 state_name(saw));
+		break;
+	case KSM_INV_I8:
+		snprintf(buf, len, "a merge into the mm succeeded after its "
+			 "ksm_exit");
+		break;
+	case KSM_INV_I9:
+		snprintf(buf, len, "KSM page with %lld rmap_items discarded as "
+			 "lazyfree", (long long)saw);
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+}
+
+void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
+{
+	int inv = (int)(e->args[0] & 0xff);
+	char text[256];
+
+	if (inv <= 0 || inv >= KSM_INV_NR)
+		return;
+	if (e->args[0] & KSM_VIOL_SUSPECT) {
+		if (c->npending < KSM_CHECK_PENDING) {
+			c->pending[c->npending].due = now() + 0.5;
+			c->pending[c->npending++].e = *e;
+		} else {
+			/* cannot wait for all: judge the oldest now */
+			ksm_check_poll(c, true);
+			ksm_check_record(c, e);
+		}
+		return;
+	}
+	explain(e, text, sizeof(text));
+	ksm_check_report(c, inv, text, e->args[1], e->args[2], e);
+}
+
+void ksm_check_poll(struct ksm_checker *c, bool final)
+{
+	int fd = ksm_bpf_map_fd(c->b, "nodes"), i, k = 0;
+	double t = now();
+
+	for (i = 0; i < c->npending; i++) {
+		const struct ksm_event *e = &c->pending[i].e;
+		struct ksm_node_state ns;
+		__u64 node = e->args[1], want = e->args[5];
+		bool ok = false;
+		unsigned int h;
+
+		if (!final && c->pending[i].due > t) {
+			c->pending[k++] = c->pending[i];
+			continue;
+		}
+		if (fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns)) {
+			/* any migration of the node to that pfn will do */
+			for (h = 0; h < KSM_NODE_HIST && !ok; h++)
+				ok = ns.hist[h].type == KSM_EV_MIGRATE_PAGE &&
+				     ns.hist[h].args[2] == want;
+			ok = ok || ((ns.flags & KSM_NODE_MIGRATED) &&
+				    ns.migr_new == want);
+		}
+		if (!ok) {
+			char text[256];
+
+			explain(e, text, sizeof(text));
+			ksm_check_report(c, KSM_INV_I2, text, node, 0, e);
+		}
+	}
+	c->npending = k;
+}
+
+int ksm_check_counters(struct ksm_checker *c)
+{
+	__u64 a[KSM_CNT_NR], b[KSM_CNT_NR];
+	struct ksm_snapshot s;
+	long long unshared, total, want_u, want_t;
+
+	if (!c->checkable[KSM_INV_I5])
+		return 0;
+	ksm_bpf_counters(c->b, a);
+	ksm_snapshot_read(&s);
+	ksm_bpf_counters(c->b, b);
+	if (memcmp(a, b, sizeof(a)))
+		return 0;	/* events during the reading: not quiescent */
+	unshared = s.v[KSM_SYS_PAGES_UNSHARED];
+	want_u = c->base.v[KSM_SYS_PAGES_UNSHARED] +
+		 (long long)(a[KSM_EV_UNSTABLE_TREE_INSERT] -
+			     c->base_cnt[KSM_EV_UNSTABLE_TREE_INSERT]) -
+		 (long long)(a[KSM_CNT_UNSTABLE_OUT] -
+			     c->base_cnt[KSM_CNT_UNSTABLE_OUT]);
+	total = s.v[KSM_SYS_PAGES_SHARED] + s.v[KSM_SYS_PAGES_SHARING];
+	want_t = total;
+	if (c->tree_empty_at_start &&
+	    a[KSM_CNT_DROPPED_UNKNOWN] == c->base_cnt[KSM_CNT_DROPPED_UNKNOWN])
+		want_t = (long long)(a[KSM_EV_STABLE_TREE_APPEND] -
+				     c->base_cnt[KSM_EV_STABLE_TREE_APPEND]) -
+			 (long long)(a[KSM_CNT_STABLE_OUT] -
+				     c->base_cnt[KSM_CNT_STABLE_OUT]) -
+			 (long long)(a[KSM_CNT_DROPPED_KNOWN] -
+				     c->base_cnt[KSM_CNT_DROPPED_KNOWN]);
+	else
+		snprintf(c->i5_note, sizeof(c->i5_note), "I5 checks "
+			 "pages_unshared only (stable tree not empty at start)");
+	if (unshared == want_u && total == want_t) {
+		c->i5_mismatch_runs = 0;
+		return 1;
+	}
+	/* the same mismatch three quiescent readings in a row: real */
+	if (c->i5_mismatch_runs && c->i5_last[0] == unshared - want_u &&
+	    c->i5_last[1] == total - want_t)
+		c->i5_mismatch_runs++;
+	else
+		c->i5_mismatch_runs = 1;
+	c->i5_last[0] = unshared - want_u;
+	c->i5_last[1] = total - want_t;
+	if (c->i5_mismatch_runs == 3) {
+		char text[256];
+
+		snprintf(text, sizeof(text), "pages_unshared %lld, events say "
+			 "%lld; pages_shared+pages_sharing %lld, events say %lld",
+			 unshared, want_u, total, want_t);
+		ksm_check_report(c, KSM_INV_I5, text, 0, 0, NULL);
+	}
+	return 1;
+}
+
+void ksm_check_leftovers(struct ksm_checker *c)
+{
+	int ifd = ksm_bpf_map_fd(c->b, "items");
+	int xfd = ksm_bpf_map_fd(c->b, "exited");
+	int nfd = ksm_bpf_map_fd(c->b, "nodes");
+	__u64 key, next, *prev = NULL;
+	struct ksm_item_state is;
+
+	if (!c->checkable[KSM_INV_I6] || ifd < 0 || xfd < 0)
+		return;
+	while (!bpf_map_get_next_key(ifd, prev, &next)) {
+		struct ksm_exit_state x;
+		struct ksm_node_state ns;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ifd, &key, &is) ||
+		    is.state != KSM_ITEM_STABLE ||
+		    bpf_map_lookup_elem(xfd, &is.mm, &x))
+			continue;
+		/*
+		 * ksmd frees an exited mm's rmap_items when it next reaches
+		 * its slot, within the pass after the exit: only judge mms
+		 * that exited two full scans ago or more.
+		 */
+		if (x.scans + 2 > ksm_bpf_scans_done(c->b))
+			continue;
+		/* dropped with its node (no event names the last item) */
+		if (!bpf_map_lookup_elem(nfd, &is.node, &ns) &&
+		    ((ns.flags & KSM_NODE_DEAD) || ns.gen != is.node_gen))
+			continue;
+		ksm_check_report(c, KSM_INV_I6, "rmap_item still stable two "
+				 "full scans after its mm exited",
+				 is.node, key, NULL);
+	}
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksm_check.h - the user-space half of the invariant engine: confirms
+ * what BPF suspects (I2), cross-checks BPF's counts with
+ * /sys/kernel/mm/ksm at quiescent points (I5), finds rmap_items left
+ * behind by exited mms (I6), and prints each violation with the recent
+ * history of the stable node and rmap_item involved.
+ */
+#ifndef KSMSCOPE_KSM_CHECK_H
+#define KSMSCOPE_KSM_CHECK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ksm_bpf.h"
+#include "ksm_sysfs.h"
+
+struct ksm_inv_desc {
+	const char *id;		/* "I1" */
+	const char *what;	/* one line */
+	int needs[3];		/* event types it needs attached, -1 ends */
+};
+extern const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR];
+
+#define KSM_CHECK_PENDING 256
+
+struct ksm_checker {
+	struct ksm_bpf *b;
+	FILE *out;			/* reports */
+	bool json;			/* reports as JSON lines */
+	bool checkable[KSM_INV_NR];
+	unsigned long long found[KSM_INV_NR];	/* confirmed violations */
+	/* I2 suspects waiting for the migration event */
+	struct {
+		double due;
+		struct ksm_event e;
+	} pending[KSM_CHECK_PENDING];
+	int npending;
+	/* I5 baseline */
+	struct ksm_snapshot base;
+	__u64 base_cnt[KSM_CNT_NR];
+	bool tree_empty_at_start;
+	int i5_mismatch_runs;
+	long long i5_last[2];
+	char i5_note[160];
+};
+
+/* Baseline and which invariants this kernel lets us check. */
+void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out);
+/* A KSM_REC_VIOLATION record from the ring buffer. */
+void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e);
+/* Confirm or drop suspects that are due; call often. */
+void ksm_check_poll(struct ksm_checker *c, bool final);
+/*
+ * Counters against sysfs (I5), once: returns 1 if compared, 0 if the
+ * kernel was not quiescent.  Call at quiescent points, e.g. repeatedly at
+ * the end of a check.
+ */
+int ksm_check_counters(struct ksm_checker *c);
+/* rmap_items still stable for mms that exited (I6); at the end. */
+void ksm_check_leftovers(struct ksm_checker *c);
+/* Total confirmed violations. */
+unsigned long long ksm_check_total(const struct ksm_checker *c);
+/* "checked: I1 I2 ...; not checkable here: ..." */
+void ksm_check_coverage(const struct ksm_checker *c, char *buf, size_t len);
+/* Print one violation and the history behind it. */
+void ksm_check_report(struct ksm_checker *c, int inv, const char *text,
+		      __u64 node, __u64 item, const struct ksm_event *e);
+
+#endif
