@@ -6,6 +6,7 @@
 #   make test      unit, live (running kernel) and VM tests; TAP + summary
 #   make kernel    build the patched 6.1 kernel (cached, see kernel/build.sh)
 #   make vmtest    boot the patched kernel in QEMU and test it
+#   make vmcheck EXTRA_PATCHES="a.patch ..."  check KSM's invariants on that kernel
 #   make check-series  build the series patch by patch (each must build)
 #   make clean     remove build/ (the kernel cache stays in $(KSMSCOPE_CACHE))
 
@@ -40,7 +41,7 @@ KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
 KSMTOP_HDRS := tools/ksmtop/options.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
-.PHONY: all deps run test kernel vmtest check-series clean
+.PHONY: all deps run test kernel vmtest vmcheck check-series clean
 
 WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
@@ -120,6 +121,11 @@ kernel: deps
 
 vmtest: deps all
 	@selftests/run.sh vm
+
+# boot the kernel with EXTRA_PATCHES, run the mix and ksm_tests under
+# ksmtrace --check; exit 0 only if every invariant held
+vmcheck: deps all
+	@selftests/vm/vmcheck.sh -T
 
 test: deps all
 	@selftests/run.sh unit live vm

@@ -20,6 +20,9 @@ const volatile __u64 stream_mask;
 const volatile bool check;		/* invariant checks (ksmtrace --check) */
 const volatile bool want_stack;		/* kernel stack id per streamed event */
 
+/* the task iterator reports every process, not only mms with events */
+__u32 iter_all;
+
 /* full scans seen since load (ksm_stop_scan), to order "later" */
 __u64 scans_done;
 
@@ -369,6 +372,18 @@ static __always_inline void kpfn_set(__u64 kpfn, __u64 node, __u32 live)
 }
 
 /*
+ * The page at kpfn is no longer node's.  Only if it still was: the pfn
+ * may already be another KSM page's (freed, reused, merged into).
+ */
+static __always_inline void kpfn_drop(__u64 kpfn, __u64 node)
+{
+	struct ksm_kpfn_state *k = bpf_map_lookup_elem(&kpfns, &kpfn);
+
+	if (k && k->node == node)
+		k->live = 0;
+}
+
+/*
  * An rmap_item on a node that was removed was dropped with it; for the
  * last one of the node no event says so: notice it here.
  */
@@ -391,7 +406,18 @@ static __always_inline void node_removed(__u64 *ctx, int type, int nargs,
 		violation(ctx, type, nargs, KSM_INV_I1, node, 0, 0,
 			  KSM_NODE_LIVE, n->flags);
 	n->flags = (n->flags & ~KSM_NODE_LIVE) | KSM_NODE_DEAD;
-	kpfn_set(n->kpfn, node, 0);
+	kpfn_drop(n->kpfn, node);
+	/* remove_node_from_stable_tree() drops its rmap_items next (I5) */
+	if (n->flags & KSM_NODE_COUNTED) {
+		__u32 slot = KSM_CNT_DROPPED_KNOWN;
+		__u64 *v = bpf_map_lookup_elem(&counters, &slot);
+
+		if (v && n->items > 0)
+			*v += n->items;
+	} else {
+		count(KSM_CNT_DROPPED_UNKNOWN);
+	}
+	n->items = 0;
 }
 
 static __always_inline void mm_alive(__u64 *ctx, int type, int nargs,
@@ -486,24 +512,6 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		if (it)
 			it->state = KSM_ITEM_NONE;
 		break;
-	case KSM_EV_REMOVE_KSM_PAGE: {		/* pfn: the node is going */
-		__u64 pfn = ctx[0];
-		struct ksm_kpfn_state *k = bpf_map_lookup_elem(&kpfns, &pfn);
-
-		n = k ? node_get(k->node) : NULL;
-		if (n && (n->flags & KSM_NODE_COUNTED)) {
-			__u32 slot = KSM_CNT_DROPPED_KNOWN;
-			__u64 *v = bpf_map_lookup_elem(&counters, &slot);
-
-			if (v && n->items > 0)
-				*v += n->items;
-			n->items = 0;
-		} else {
-			count(KSM_CNT_DROPPED_UNKNOWN);
-		}
-		n = NULL;
-		break;
-	}
 	case KSM_EV_STALE_NODE:			/* node kpfn why */
 		node = ctx[0];
 		n = node_get(node);
@@ -544,7 +552,7 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		n->migr_new = ctx[2];
 		n->kpfn = ctx[2];
 		n->flags |= KSM_NODE_MIGRATED;
-		kpfn_set(ctx[1], node, 0);
+		kpfn_drop(ctx[1], node);
 		kpfn_set(ctx[2], node, 1);
 		break;
 	case KSM_EV_GET_KSM_PAGE_RETRY:		/* node old new why */
@@ -664,7 +672,7 @@ int ksm_tasks(struct bpf_iter__task *ctx)
 	if (!task || task->pid != task->tgid || !task->mm)
 		return 0;
 	rec.mm = (__u64)task->mm;
-	if (!bpf_map_lookup_elem(&mm_stats, &rec.mm))
+	if (!iter_all && !bpf_map_lookup_elem(&mm_stats, &rec.mm))
 		return 0;
 	rec.tgid = task->tgid;
 	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);

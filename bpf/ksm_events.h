@@ -162,7 +162,8 @@ enum ksm_counter {
 	KSM_CNT_STABLE_OUT,		/* remove_rmap_item_from_tree, stable */
 	KSM_CNT_UNSTABLE_OUT,		/* remove_rmap_item_from_tree, unstable */
 	KSM_CNT_DROPPED_KNOWN,		/* items dropped with counted nodes */
-	KSM_CNT_DROPPED_UNKNOWN,	/* node removals of uncounted nodes */
+	KSM_CNT_DROPPED_UNKNOWN,	/* removals of nodes not counted (from
+					 * before attach) */
 	KSM_CNT_VIOL,			/* + enum ksm_inv: violations */
 	KSM_CNT_NR = KSM_CNT_VIOL + KSM_INV_NR
 };

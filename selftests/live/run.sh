@@ -10,7 +10,7 @@ B=${BUILD:-build}
 if [ "$(id -u)" != 0 ]; then notok "live tests need root"; tap_done; exit 1; fi
 if [ ! -d $KSM ]; then notok "running kernel has KSM (/sys/kernel/mm/ksm)"; tap_done; exit 1; fi
 mkdir -p "$B"
-make -s "$B/ksmwl" tools/ksmtop/ksmtop || { notok "build ksmwl and ksmtop"; tap_done; exit 1; }
+make -s "$B/ksmwl" tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace "$B/check_tests" || { notok "build ksmwl, ksmtop, ksmtrace"; tap_done; exit 1; }
 ksm_save
 before=$(ksm_state)
 echo "# ksm before: $before"
@@ -44,4 +44,5 @@ verdict "ksmwl killed by SIGTERM exits by the signal (status $rc)" $([ $rc = 143
 verdict "ksmwl killed by SIGTERM restored every KSM knob" $([ "$(ksm_state)" = "$before" ]; echo $?)
 
 . selftests/live/ksmtop.sh
+. selftests/live/ksmtrace.sh
 tap_done

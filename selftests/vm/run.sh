@@ -42,16 +42,20 @@ printf -- '--- a/mm/ksm.c\n+++ b/mm/ksm.c\n@@ -1,1 +1,1 @@\n-this line is not in
 bad "patch that does not apply" "patch does not apply: .*broken.patch" EXTRA_PATCHES="$B/broken.patch"
 
 # --- the real run
-if ! make -s "$B/ksmwl.static" "$B/ksmtop.static"; then
-	notok "workloads: build static ksmwl and ksmtop"; tap_done; exit 1
+if ! make -s "$B/ksmwl.static" "$B/ksmtop.static" "$B/ksmtrace.static"; then
+	notok "workloads: build static ksmwl, ksmtop and ksmtrace"; tap_done; exit 1
 fi
 mkdir -p "$B/guest"
 cp "$B/ksmwl.static" "$B/guest/ksmwl"
 cp "$B/ksmtop.static" "$B/guest/ksmtop"
+cp "$B/ksmtrace.static" "$B/guest/ksmtrace"
 cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/guest/"
+# the whole mix and ksm_tests run under ksmtrace --check: it must stay silent
 run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
-	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksm_tests" -f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests} > >(grep --line-buffered -v '^KSMTOP ')
+	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
+	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
+	-- sh -c "ksmtrace --check -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
+	> >(grep --line-buffered -v '^KSMTOP \|^    [0-9]')
 rc=$?
 wait $! 2>/dev/null
 verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
@@ -68,6 +72,29 @@ if grep -aq '^KSMTOP_RC' "$B/vm-console.log"; then
 else
 	notok "ksmtop (vm): ran in the guest"
 fi
+
+# --- ksmtrace --check on the unmutated kernel: silence
+sed -n 's/^\(ksmtrace: .*\)/#   \1/p' "$B/vm-console.log"
+viol=$(grep -a '^VIOLATION' "$B/vm-console.log" | cut -d' ' -f2 | sort | uniq -c | tr -s ' \n' ' ')
+verdict "ksmtrace --check (vm): the mix and ksm_tests on the patched kernel: no violation, no lost event${viol:+ (violated:$viol)}" \
+	$(grep -aq '^KSMTRACE_RC 0$' "$B/vm-console.log"; echo $?)
+
+# --- checker self-test: each mutant kernel must be caught
+while read -r patch inv workloads; do
+	case $patch in ''|'#'*) continue ;; esac
+	log="$B/vmcheck-${patch%.patch}.log"
+	out=$(EXTRA_PATCHES="kernel/mutants/$patch" selftests/vm/vmcheck.sh -w "$workloads" -l "$log" 2>&1); rc=$?
+	echo "$out" | grep -v '^    ' | tail -4 | sed 's/^/#   /'
+	# caught: the expected report; or, failing that, a splat the harness saw
+	splat=$(echo "$out" | grep -q "kernel splat" && echo ", then the kernel crashed")
+	if grep -aq "^VIOLATION $inv " "$log"; then
+		verdict "mutant $patch: ksmtrace --check reports $inv$splat (exit $rc)" $([ $rc = 1 ]; echo $?)
+	elif [ -n "$splat" ]; then
+		ok "mutant $patch: caught by the harness: kernel splat before any report"
+	else
+		notok "mutant $patch: ksmtrace --check reports $inv (exit $rc)"
+	fi
+done <kernel/mutants/series
 
 # --- make kernel EXTRA_PATCHES=...: a separately cached kernel with the change
 extra=selftests/vm/patches/extra-marker.patch

@@ -353,22 +353,6 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* ---- pid -> mm, through the task iterator ---- */
-
-static __u64 mm_of_pid(int pid)
-{
-	struct ksm_task_rec *t = NULL;
-	int n = ksm_bpf_tasks(&bpf, &t), i;
-	__u64 mm = 0;
-
-	/* the iterator reports mms that mm_stats knows: any will do here */
-	for (i = 0; i < n; i++)
-		if ((int)t[i].tgid == pid)
-			mm = t[i].mm;
-	free(t);
-	return mm;
-}
-
 /* ---- COMMAND ---- */
 
 static pid_t start_command(char **argv, char *err, size_t len)
@@ -526,8 +510,13 @@ int main(int argc, char **argv)
 	if (opt.pid || opt.mm || opt.pfn || opt.node) {
 		__u64 mm = opt.mm;
 
-		if (opt.pid && !mm)
-			mm = mm_of_pid(opt.pid);
+		if (opt.pid && !mm) {
+			mm = ksm_bpf_mm_of(&bpf, opt.pid);
+			if (!mm)
+				fprintf(stderr, "ksmtrace: warning: no mm for pid "
+					"%d: only events in its own context\n",
+					opt.pid);
+		}
 		ksm_bpf_set_filters(&bpf, (__u32)opt.pid, mm, opt.pfn, opt.node);
 	}
 	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);

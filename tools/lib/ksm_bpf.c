@@ -407,6 +407,24 @@ out:
 	return (int)n;
 }
 
+__u64 ksm_bpf_mm_of(const struct ksm_bpf *b, int tgid)
+{
+	struct ksm_task_rec *t = NULL;
+	__u64 mm = 0;
+	int n, i;
+
+	if (!b->skel || !b->iter_link)
+		return 0;
+	b->skel->bss->iter_all = 1;
+	n = ksm_bpf_tasks(b, &t);
+	b->skel->bss->iter_all = 0;
+	for (i = 0; i < n; i++)
+		if ((int)t[i].tgid == tgid)
+			mm = t[i].mm;
+	free(t);
+	return mm;
+}
+
 int ksm_bpf_nids(const struct ksm_bpf *b, struct ksm_nid_stats *out)
 {
 	__u32 i;

@@ -1,0 +1,86 @@
+# selftests/live/ksmtrace.sh - sourced by live/run.sh (tap.sh, ksm_save
+# done): the invariant engine on synthetic streams, and ksmtrace on the
+# running kernel: streaming, filters, JSON, Perfetto, --check, bad input.
+# shellcheck shell=bash
+KTR=tools/ksmtrace/ksmtrace
+if [ ! -x $KTR ] || [ ! -x "$B/check_tests" ]; then notok "ksmtrace: built"; return; fi
+
+# the BPF checker, fed synthetic events (BPF_PROG_TEST_RUN)
+"$B/check_tests"
+
+expect "ksmtrace: unknown event" 2 "unknown event 'nosuch'" $KTR -e nosuch
+expect "ksmtrace: unknown option" 2 "unknown option '--nosuch'" $KTR --nosuch
+expect "ksmtrace: a command that cannot run" 2 "cannot run '/nonexistent/cmd'" $KTR --check -- /nonexistent/cmd
+expect "ksmtrace: unwritable --perfetto path" 2 "cannot write /nonexistent/dir/t.json" $KTR --perfetto /nonexistent/dir/t.json
+expect "ksmtrace: not root" 2 "ksmtrace: error: needs root" setpriv --reuid=65534 --regid=65534 --clear-groups $KTR -d 1
+expect "ksmtrace: command without --" 2 "a command goes after --" $KTR true
+
+# --check around a workload, on this kernel
+before=$(ksm_state)
+out=$($KTR --check -- "$WL" -n 512 merge 2>&1); rc=$?
+echo "$out" | grep -v '^ksmwl' | sed 's/^/#   /'
+verdict "ksmtrace --check -- ksmwl merge: exit 0 (no violation, no loss)" $rc
+sum=$(echo "$out" | grep '^ksmtrace: events')
+verdict "ksmtrace --check: one summary line with events, losses, violations" \
+	$(echo "$sum" | grep -q 'merges=[1-9][0-9]*.*; lost 0; violations 0; checked:.*; command exit 0$'; echo $?)
+if [ "$want" = upstream ]; then
+	verdict "ksmtrace --check on a stock kernel says what it can check (I8) and what not" \
+		$(echo "$sum" | grep -q 'checked: I8; not checkable here: I1 I2 I3 I4 I5 I6 I7 I9'; echo $?)
+fi
+verdict "ksmtrace --check left the KSM settings as they were" $([ "$(ksm_state)" = "$before" ]; echo $?)
+
+# streaming: JSON lines and a Perfetto timeline
+$KTR -j -K -e merge_with_ksm_page,ksm_enter --perfetto "$B/ksm.perfetto.json" \
+	-- sh -c "$WL -n 256 merge >/dev/null" >"$B/ksmtrace.jsonl" 2>"$B/ksmtrace.err"; rc=$?
+verdict "ksmtrace -j -K --perfetto -- ksmwl merge: exit 0" $rc
+cat >"$B/ksmtrace-check.py" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+names = {e["event"] for e in ev}
+ok = names <= {"ksm_merge_with_ksm_page", "ksm_enter"} and "ksm_merge_with_ksm_page" in names
+print("PASS" if ok else "FAIL", f"ksmtrace -j: {len(ev)} JSON events, only the asked types ({sorted(names)})")
+m = [e for e in ev if e["event"] == "ksm_merge_with_ksm_page" and e["args"]["err"] == 0]
+print("PASS" if len(m) >= 256 else "FAIL", f"ksmtrace -j: a successful merge event per merged page ({len(m)} >= 256)")
+keys = all({"ts_ns", "cpu", "pid", "tid", "comm", "event", "args", "stack"} <= set(e) for e in ev)
+print("PASS" if keys else "FAIL", "ksmtrace -j: timestamp, CPU, pid, comm, fields and stack in every event")
+st = [e for e in ev if e["stack"]]
+print("PASS" if st else "FAIL", f"ksmtrace -K: kernel stacks present ({len(st)} of {len(ev)})")
+t = json.load(open(sys.argv[2]))
+inst = [e for e in t["traceEvents"] if e.get("ph") == "i"]
+tracks = [e for e in t["traceEvents"] if e.get("name") == "thread_name"]
+good = len(inst) == len(ev) and tracks and all("args" in e and "ts" in e and "tid" in e for e in inst)
+print("PASS" if good else "FAIL", f"--perfetto: trace-event JSON, {len(inst)} instants, {len(tracks)} CPU tracks")
+PY
+while read -r st d; do
+	if [ "$st" = PASS ]; then ok "$d"; else notok "$d"; fi
+done < <(python3 "$B/ksmtrace-check.py" "$B/ksmtrace.jsonl" "$B/ksm.perfetto.json" 2>&1 |
+	sed 's/^Traceback.*/FAIL ksmtrace JSON checks crashed/' | grep -E '^(PASS|FAIL) ')
+
+# filters in BPF: a pid, while another process merges too
+"$WL" -r 4000 -n 2048 -s 30 churn >/dev/null 2>&1 &
+wl=$!
+sleep 2
+"$WL" -n 256 -s 8 churn >/dev/null 2>&1 &
+other=$!
+$KTR -j -p $wl -d 5 >"$B/ksmtrace-pid.jsonl" 2>"$B/ksmtrace-pid.err"
+wait $other
+read -r nev mms < <(python3 -c "import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; s={x['args'].get('mm') for x in e}-{None}; print(len(e), ' '.join(sorted(s)) or '-')" "$B/ksmtrace-pid.jsonl")
+echo "#   $nev events with -p $wl, mms: $mms"
+verdict "ksmtrace -p PID: events of that process's mm only ($nev events)" \
+	$([ "${nev:-0}" -gt 0 ] && [ "$(echo "$mms" | wc -w)" = 1 ]; echo $?)
+kill -TERM $wl; wait $wl 2>/dev/null
+out=$($KTR --pfn 1 -d 1 2>&1 >/dev/null)
+verdict "ksmtrace: a filter that matches nothing gives a warning" \
+	$(echo "$out" | grep -q "warning: the filters matched no event"; echo $?)
+
+# SIGINT in the middle of a check: summary so far, exit 130, nothing left
+$KTR --check -- "$WL" -n 256 -s 30 churn >"$B/ksmtrace-int.out" 2>&1 &
+kt=$!
+sleep 3
+kill -INT $kt; wait $kt; rc=$?
+sleep 1
+verdict "ksmtrace --check: SIGINT prints the summary so far and exits 130 ($rc)" \
+	$([ $rc = 130 ] && grep -q '^ksmtrace: events.*interrupted$' "$B/ksmtrace-int.out"; echo $?)
+pkill -TERM -f "ksmwl -n 256 -s 30 churn"; sleep 1
+verdict "ksmtrace: no BPF program left after SIGINT ($(ksm_progs))" $([ "$(ksm_progs)" = 0 ]; echo $?)
+verdict "ksmtrace: KSM settings unchanged after SIGINT" $([ "$(ksm_state)" = "$before" ]; echo $?)
