@@ -66,6 +66,8 @@ def main():
             say(p is not None and p > 0, f"ksmtop (vm): {k}/s became non-zero (peak {p})")
         lost = max(o.get("lost_events", 0) for o in objs)
         say(lost == 0, f"ksmtop (vm): no lost events ({lost})")
+        viol = max(o["violations"] for o in objs)
+        say(viol == 0, f"ksmtop (vm): its live invariant checks saw no violation ({viol})")
         ns = [o["overhead"]["ns_per_event"] for o in objs
               if o["overhead"]["ns_per_event"]]
         say(bool(ns), f"ksmtop (vm): own overhead measured (ns/event {ns[:5]})")

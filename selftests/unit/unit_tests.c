@@ -90,8 +90,9 @@ static void test_options(void)
 	      strstr(err, "unexpected argument 'extra'"),
 	      "options: stray argument is an error");
 	check(parse("ksmtop -h", &o, err) == OPT_HELP, "options: -h is help");
-	check(parse("ksmtop --counters -v", &o, err) == OPT_OK &&
-	      o.counters_only && o.verbose, "options: --counters -v");
+	check(parse("ksmtop --counters -v --no-check", &o, err) == OPT_OK &&
+	      o.counters_only && o.verbose && o.no_check,
+	      "options: --counters -v --no-check");
 }
 
 static void test_rates(void)

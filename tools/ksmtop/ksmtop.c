@@ -23,7 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "ksm_bpf.h"
+#include "ksm_check.h"
 #include "ksm_event.h"
 #include "ksm_fmt.h"
 #include "ksm_proc.h"
@@ -71,10 +74,22 @@ struct view {
 
 static struct options opt;
 static struct ksm_bpf bpf;
+static struct ksm_checker checker;
+static struct ring_buffer *violations_rb;	/* only violation records */
+static long samples;
 static volatile sig_atomic_t quit;
 static bool utf8, curses_on, paused, help_on;
 static struct ksm_hist hist_merges, hist_unmerges, hist_scanned, hist_stale;
 static char notice[600];
+
+static int on_violation(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len >= sizeof(struct ksm_event) &&
+	    ((struct ksm_event *)data)->type == KSM_REC_VIOLATION)
+		ksm_check_record(&checker, data);
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -119,6 +134,13 @@ static void sample_take(struct sample *s)
 	int n;
 
 	memset(s, 0, sizeof(*s));
+	if (violations_rb) {
+		ring_buffer__consume(violations_rb);
+		ksm_check_poll(&checker, false);
+		ksm_check_counters(&checker);
+		if (++samples % 10 == 0)
+			ksm_check_leftovers(&checker);
+	}
 	s->t = now();
 	ksm_snapshot_read(&s->sys);
 	ksm_bpf_counters(&bpf, s->cnt);
@@ -356,7 +378,7 @@ static void build_view(struct view *v, const struct sample *prev,
 		v->cpu_pct = v->dt > 0 ? dn / (v->dt * 1e9) * 100 : 0;
 	}
 	v->lost = cur->cnt[KSM_CNT_LOST];
-	v->violations = 0;	/* the invariant engine is ksmtrace's (issue 4) */
+	v->violations = (long)ksm_check_total(&checker);
 	build_rows(v, prev, cur);
 	v->nshown = opt.top && opt.top < v->nrows ? opt.top : v->nrows;
 	ksm_hist_push(&hist_merges, fmax(v->rate[KSM_CLASS_MERGES], 0));
@@ -923,11 +945,17 @@ int main(int argc, char **argv)
 	}
 	bo.verbose = opt.verbose;
 	bo.no_bpf = opt.counters_only;
+	bo.check = !opt.no_check;
 	if (ksm_bpf_open(&bpf, &bo, err, sizeof(err))) {
 		fprintf(stderr, "ksmtop: error: %s\n", err);
 		ksm_bpf_close(&bpf);
 		return 1;
 	}
+	/* violations: counted; reported on stderr in batch mode */
+	ksm_check_init(&checker, &bpf, opt.batch ? stderr : fopen("/dev/null", "w"));
+	if (bpf.skel && bo.check)
+		violations_rb = ring_buffer__new(ksm_bpf_events_fd(&bpf),
+						 on_violation, NULL, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -948,6 +976,7 @@ int main(int argc, char **argv)
 	ret = run();
 	if (curses_on)
 		endwin();
+	ring_buffer__free(violations_rb);
 	ksm_bpf_close(&bpf);
 	return ret;
 }

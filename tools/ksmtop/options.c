@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksm_util.h"
 #include "options.h"
 
 const char *const sort_names[SORT_NR] = {
@@ -16,7 +17,7 @@ void print_usage(FILE *f)
 {
 	fprintf(f,
 "usage: ksmtop [-b] [-j] [-n COUNT] [-d SECONDS] [-p PID[,PID...]] [-c COMM]\n"
-"              [-s KEY] [-r] [-N ROWS] [--counters] [-v]\n"
+"              [-s KEY] [-r] [-N ROWS] [--counters] [--no-check] [-v]\n"
 "Live view of Kernel Samepage Merging: ksmd settings, counters, event rates\n"
 "and the processes that gain.  Needs root.\n\n"
 "  -b, --batch          plain text frames on stdout, no terminal UI\n"
@@ -30,6 +31,7 @@ void print_usage(FILE *f)
 "  -r, --reverse        reverse the sort order\n"
 "  -N, --top ROWS       at most ROWS processes\n"
 "      --counters       use no BPF: sysfs and /proc only\n"
+"      --no-check       do not check KSM's invariants (docs/invariants.md)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n\n"
 "keys: q quit, h help, space pause, s/S next/previous sort key, r reverse,\n"
@@ -115,6 +117,7 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 		{ "top", required_argument, NULL, 'N' },
 		{ "counters", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-check", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,22 +188,13 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'X':
+			o->no_check = true;
+			break;
 		case 'h':
 			return OPT_HELP;
-		case ':':
-			if (optopt)
-				snprintf(err, len, "option '-%c' needs a value",
-					 optopt);
-			else
-				snprintf(err, len, "option '%s' needs a value",
-					 argv[optind - 1]);
-			return OPT_ERROR;
-		default:
-			if (optopt)
-				snprintf(err, len, "unknown option '-%c'", optopt);
-			else
-				snprintf(err, len, "unknown option '%s'",
-					 argv[optind - 1]);
+		default:	/* ':' value missing, '?' unknown */
+			ksm_opt_error(c, optopt, argv[optind - 1], err, len);
 			return OPT_ERROR;
 		}
 	}

@@ -18,6 +18,7 @@ struct options {
 	bool batch;
 	bool json;
 	bool counters_only;	/* --counters: no BPF */
+	bool no_check;		/* --no-check: no invariant checks */
 	bool verbose;
 	bool reverse;
 	long iterations;	/* 0: until quit */

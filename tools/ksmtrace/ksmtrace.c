@@ -33,6 +33,7 @@
 #include "ksm_event.h"
 #include "ksm_fmt.h"
 #include "ksm_sysfs.h"
+#include "ksm_util.h"
 
 #define EXIT_VIOLATION 1
 #define EXIT_SETUP 2
@@ -206,16 +207,8 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			snprintf(err, len, "option '%s' needs a value",
-				 argv[optind - 1]);
-			return -1;
-		default:
-			if (optopt)
-				snprintf(err, len, "unknown option '-%c'", optopt);
-			else
-				snprintf(err, len, "unknown option '%s'",
-					 argv[optind - 1]);
+		default:	/* ':' value missing, '?' unknown */
+			ksm_opt_error(c, optopt, argv[optind - 1], err, len);
 			return -1;
 		}
 	}

@@ -3,6 +3,7 @@
 #ifndef KSMSCOPE_KSM_UTIL_H
 #define KSMSCOPE_KSM_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /*
@@ -23,6 +24,25 @@ static inline int ksm_grow(void *v, size_t *cap, size_t n, size_t size)
 	*pv = nv;
 	*cap = ncap;
 	return 0;
+}
+
+/*
+ * The one-line error for what getopt_long returned as ':' (value missing)
+ * or '?' (unknown option), naming the option as the user wrote it.
+ */
+static inline void ksm_opt_error(int c, int opt, const char *arg, char *err,
+				 size_t len)
+{
+	char name[64];
+
+	if (opt)
+		snprintf(name, sizeof(name), "-%c", opt);
+	else
+		snprintf(name, sizeof(name), "%s", arg);
+	if (c == ':')
+		snprintf(err, len, "option '%s' needs a value", name);
+	else
+		snprintf(err, len, "unknown option '%s'", name);
 }
 
 #endif
