@@ -18,6 +18,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* set by user space before load */
 const volatile __u64 stream_mask;
 const volatile bool check;		/* invariant checks (ksmtrace --check) */
+const volatile bool check_full;		/* the kernel has the ksmscope series:
+					 * per-node and per-item state; else
+					 * only I8 can be checked, keep none */
 const volatile bool want_stack;		/* kernel stack id per streamed event */
 
 /* the task iterator reports every process, not only mms with events */
@@ -257,6 +260,20 @@ static __always_inline void fill(struct ksm_event *e, __u64 *ctx, int type,
 		e->args[i] = i < nargs ? ctx[i] : 0;
 }
 
+/*
+ * Wake the reader only once a batch is waiting: a wake-up per event (an
+ * irq_work, then a context switch) costs several times the event itself.
+ * The reader polls with a timeout and drains on it, so a quiet stream is
+ * late by at most that timeout.
+ */
+#define KSM_WAKE_BYTES (64 * sizeof(struct ksm_event))
+
+static __always_inline __u64 wakeup(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= KSM_WAKE_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void stream(__u64 *ctx, int type, int nargs)
 {
 	struct ksm_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -266,7 +283,7 @@ static __always_inline void stream(__u64 *ctx, int type, int nargs)
 		return;
 	}
 	fill(e, ctx, type, nargs);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup());
 }
 
 /* ---- invariant checks ---- */
@@ -294,7 +311,7 @@ static __always_inline void violation(__u64 *ctx, int type, int nargs,
 	e->args[4] = type;
 	e->args[5] = expected;
 	e->args[6] = seen;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);	/* rare, and urgent */
 }
 
 static __always_inline void hist_put(struct ksm_hist_ent *h, __u64 *ctx,
@@ -435,6 +452,19 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 	struct ksm_node_state *n = NULL;
 	struct ksm_item_state *it = NULL;
 	__u64 node = 0, item = 0;
+
+	/*
+	 * Upstream tracepoints only: I8 is the one invariant they allow, and
+	 * it needs the exited mms, no node or rmap_item state (whose upkeep
+	 * costs most of the checker's time).
+	 */
+	if (!check_full && type == KSM_EV_MERGE_WITH_KSM_PAGE) {
+		if (!(int)ctx[4])
+			mm_alive(ctx, type, nargs, ctx[3], 0, ctx[2]);
+		return;
+	}
+	if (!check_full && type != KSM_EV_ENTER && type != KSM_EV_EXIT)
+		return;
 
 	switch (type) {
 	case KSM_EV_STABLE_TREE_INSERT: {	/* node chain kpfn nid role */

@@ -20,8 +20,23 @@ ksm_save() {
 		[ -f "$f" ] && [ "$(stat -c %A "$f" | cut -c3)" = w ] &&
 			echo "$(basename "$f") $(cat "$f")"
 	done >"$_ksm_saved"
-	trap ksm_restore EXIT
+	trap tap_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+# tap_cleanup: on the suite's exit, put back what it changed
+tap_cleanup() { ksm_restore; tracefs_umount; }
+# tracefs_mount: the running kernel's tracefs at $TRACEFS, mounted for the
+# suite if nothing had mounted it (a fresh machine), unmounted at exit
+TRACEFS=/sys/kernel/tracing
+tracefs_mount() {
+	[ -d $TRACEFS/events ] && return 0
+	mount -t tracefs tracefs $TRACEFS 2>/dev/null || return 1
+	_tracefs_mounted=1
+	trap tap_cleanup EXIT
+}
+tracefs_umount() {
+	[ "${_tracefs_mounted:-0}" = 1 ] && umount $TRACEFS 2>/dev/null
+	_tracefs_mounted=0
 }
 ksm_restore() {
 	[ -n "${_ksm_saved:-}" ] && [ -f "$_ksm_saved" ] || return 0

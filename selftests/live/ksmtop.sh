@@ -26,8 +26,10 @@ ksm_restore; ksm_save
 expect "ksmtop --counters: no BPF, fidelity counters" 0 "fidelity counters" $KT -b -n 1 -d 0.2 --counters
 
 # the attach line: what a stock kernel with upstream tracepoints gives
-if [ -d /sys/kernel/tracing/events/ksm/ksm_stable_tree_insert ]; then want=full
-elif [ -d /sys/kernel/tracing/events/ksm/ksm_merge_with_ksm_page ]; then want=upstream
+# (tracefs, mounted for the test if it is not: the tools do not need it)
+tracefs_mount || echo "# cannot mount tracefs at $TRACEFS"
+if [ -d $TRACEFS/events/ksm/ksm_stable_tree_insert ]; then want=full
+elif [ -d $TRACEFS/events/ksm/ksm_merge_with_ksm_page ]; then want=upstream
 else want=counters; fi
 expect "ksmtop: one line says what was attached and the fidelity ($want)" 0 "^ksmtop: attached .* fidelity $want\$" $KT -b -n 1 -d 0.2
 # programs of ksmtops that exited: freed after an RCU grace period

@@ -73,6 +73,32 @@ out=$($KTR --pfn 1 -d 1 2>&1 >/dev/null)
 verdict "ksmtrace: a filter that matches nothing gives a warning" \
 	$(echo "$out" | grep -q "warning: the filters matched no event"; echo $?)
 
+# lost events: a reader that falls behind (stopped) while a 4 KiB ring
+# buffer fills; the losses are counted in BPF and decide the verdict
+lossy() { # lossy OUT ARGS...: ksmtrace, SIGSTOPped while ksmwl merges
+	local out=$1 kt i; shift
+	KSMSCOPE_RINGBUF_BYTES=4096 $KTR "$@" -e merge_with_ksm_page \
+		-- sh -c "sleep 1; exec $WL -n 2048 merge >/dev/null" >"$out" 2>"$out.err" &
+	kt=$!
+	for i in $(seq 50); do grep -q '^ksmtrace: attached' "$out.err" && break; sleep 0.1; done
+	kill -STOP $kt; sleep 4; kill -CONT $kt
+	wait $kt
+}
+lossy "$B/ksmtrace-loss.out" --check; rc=$?
+lost=$(sed -n 's/.*; lost \([0-9]*\);.*/\1/p' "$B/ksmtrace-loss.out")
+echo "#   $(grep '^ksmtrace: events' "$B/ksmtrace-loss.out")"
+verdict "ksmtrace --check: lost events are counted and fail the check (lost ${lost:-?}, exit $rc)" \
+	$([ "${lost:-0}" -gt 0 ] && [ $rc = 1 ]; echo $?)
+lossy "$B/ksmtrace-loss.out" --check --tolerate-loss; rc=$?
+lost=$(sed -n 's/.*; lost \([0-9]*\);.*/\1/p' "$B/ksmtrace-loss.out")
+verdict "ksmtrace --check --tolerate-loss: losses reported (${lost:-?}), exit 0" \
+	$([ "${lost:-0}" -gt 0 ] && [ $rc = 0 ]; echo $?)
+lossy "$B/ksmtrace-loss.out"; rc=$?
+sum=$(grep '^ksmtrace: events' "$B/ksmtrace-loss.out.err")
+echo "#   $sum"
+verdict "ksmtrace (streaming): losses reported in the summary next to streamed and fired" \
+	$(echo "$sum" | grep -Eq '; lost [1-9][0-9]*; streamed [0-9]+ of [0-9]+ fired'; echo $?)
+
 # SIGINT in the middle of a check: summary so far, exit 130, nothing left
 $KTR --check -- "$WL" -n 256 -s 30 churn >"$B/ksmtrace-int.out" 2>&1 &
 kt=$!

@@ -110,7 +110,8 @@ else
 fi
 
 # --- group A formats: the patched 6.1 must print what the running kernel prints
-host_events=/sys/kernel/tracing/events/ksm
+tracefs_mount || echo "# cannot mount tracefs at $TRACEFS"
+host_events=$TRACEFS/events/ksm
 if [ ! -d $host_events ]; then
 	skip "formats: upstream ksm:* formats match the running kernel" "the running kernel has no ksm:* tracepoints"
 else

@@ -149,6 +149,9 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 		return NULL;
 	s->rodata->stream_mask = o->stream_mask;
 	s->rodata->check = o->check;
+	/* per-node and per-item state only where the series' events feed it */
+	s->rodata->check_full = o->synthetic ||
+		b->probe.present[KSM_EV_STABLE_TREE_INSERT];
 	s->rodata->want_stack = o->stack;
 	if (o->check) {
 		bpf_map__set_max_entries(s->maps.nodes, 16384);
@@ -158,6 +161,8 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 	}
 	if (o->stack)
 		bpf_map__set_max_entries(s->maps.stacks, 16384);
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
 	for (t = 0; t < KSM_EV_NR; t++) {
 		bool want = b->probe.present[t] || o->synthetic;
 
