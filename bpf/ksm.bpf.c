@@ -48,6 +48,16 @@ struct {
 } mm_stats SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksm_mm_pending);
+} mm_pending SEC(".maps");
+
+/* ksm_exit events seen, and mm_stats entries created */
+__u64 exits_seen, mm_ids;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KSM_MAX_NIDS);
 	__type(key, __u32);
@@ -111,105 +121,6 @@ static __always_inline void count(__u32 slot)
 
 	if (v)
 		*v += 1;
-}
-
-/* create: only events that need a live mm may add an entry */
-static __always_inline struct ksm_mm_stats *mm_get(__u64 mm, bool create)
-{
-	static const struct ksm_mm_stats zero;
-	struct ksm_mm_stats *s;
-
-	if (!mm)
-		return NULL;
-	s = bpf_map_lookup_elem(&mm_stats, &mm);
-	if (s || !create)
-		return s;
-	bpf_map_update_elem(&mm_stats, &mm, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&mm_stats, &mm);
-}
-
-static __always_inline struct ksm_nid_stats *nid_get(__u64 nid)
-{
-	__u32 key = (__u32)nid;
-
-	return bpf_map_lookup_elem(&nid_stats, &key);
-}
-
-static __always_inline void unmerge(__u64 mm, bool dropped)
-{
-	struct ksm_mm_stats *s = mm_get(mm, false);
-
-	count(KSM_CNT_UNMERGE);
-	if (!s)
-		return;
-	__sync_fetch_and_add(&s->unmerges, 1);
-	if (dropped)
-		__sync_fetch_and_add(&s->dropped, 1);
-}
-
-static __always_inline void aggregate(__u64 *ctx, int type)
-{
-	struct ksm_mm_stats *s;
-	struct ksm_nid_stats *n;
-
-	switch (type) {
-	case KSM_EV_STOP_SCAN:
-		__sync_fetch_and_add(&scans_done, 1);
-		break;
-	case KSM_EV_MERGE_WITH_KSM_PAGE:	/* ksm_page pfn rmap_item mm err */
-		s = mm_get(ctx[3], true);
-		if ((int)ctx[4] == 0) {
-			count(KSM_CNT_MERGE_OK);
-			if (s)
-				__sync_fetch_and_add(&s->merges, 1);
-		} else {
-			count(KSM_CNT_MERGE_FAIL);
-			if (s)
-				__sync_fetch_and_add(&s->merge_fails, 1);
-		}
-		break;
-	case KSM_EV_REMOVE_RMAP_ITEM:		/* pfn rmap_item mm */
-		unmerge(ctx[2], true);
-		break;
-	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* rmap_item node mm ... */
-		if (ctx[1])
-			unmerge(ctx[2], false);
-		break;
-	case KSM_EV_UNSTABLE_TREE_INSERT:	/* rmap_item mm address pfn nid */
-		s = mm_get(ctx[1], true);
-		if (s)
-			__sync_fetch_and_add(&s->unstable_inserts, 1);
-		break;
-	case KSM_EV_STABLE_TREE_APPEND:		/* node rmap_item mm ... */
-		s = mm_get(ctx[2], true);
-		if (s)
-			__sync_fetch_and_add(&s->appends, 1);
-		break;
-	case KSM_EV_EXIT: {			/* mm */
-		__u64 mm = ctx[0];
-
-		bpf_map_delete_elem(&mm_stats, &mm);
-		break;
-	}
-	case KSM_EV_STABLE_TREE_INSERT:		/* node chain kpfn nid role */
-		n = nid_get(ctx[3]);
-		if (n)
-			__sync_fetch_and_add(&n->stable_inserts, 1);
-		break;
-	case KSM_EV_MIGRATE_PAGE:	/* node old_pfn new_pfn old_nid new_nid */
-		n = nid_get(ctx[3]);
-		if (n)
-			__sync_fetch_and_add(&n->migrate_out, 1);
-		n = nid_get(ctx[4]);
-		if (n)
-			__sync_fetch_and_add(&n->migrate_in, 1);
-		break;
-	case KSM_EV_PURGE:			/* node pfn nid mm cause */
-		n = nid_get(ctx[2]);
-		if (n)
-			__sync_fetch_and_add(&n->purges, 1);
-		break;
-	}
 }
 
 static __always_inline bool has(__u64 *ctx, int nargs, __u8 mask, __u64 v)
@@ -437,16 +348,6 @@ static __always_inline void node_removed(__u64 *ctx, int type, int nargs,
 	n->items = 0;
 }
 
-static __always_inline void mm_alive(__u64 *ctx, int type, int nargs,
-				     __u64 mm, __u64 node, __u64 item)
-{
-	struct ksm_exit_state *x = mm ? bpf_map_lookup_elem(&exited, &mm) : 0;
-
-	if (x)
-		violation(ctx, type, nargs, KSM_INV_I8, node, item, mm, 0,
-			  x->ts_ns);
-}
-
 static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 {
 	struct ksm_node_state *n = NULL;
@@ -455,14 +356,9 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 
 	/*
 	 * Upstream tracepoints only: I8 is the one invariant they allow, and
-	 * it needs the exited mms, no node or rmap_item state (whose upkeep
-	 * costs most of the checker's time).
+	 * it needs the exited mms (see mm_get()), no node or rmap_item state,
+	 * whose upkeep costs most of the checker's time.
 	 */
-	if (!check_full && type == KSM_EV_MERGE_WITH_KSM_PAGE) {
-		if (!(int)ctx[4])
-			mm_alive(ctx, type, nargs, ctx[3], 0, ctx[2]);
-		return;
-	}
 	if (!check_full && type != KSM_EV_ENTER && type != KSM_EV_EXIT)
 		return;
 
@@ -520,7 +416,6 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* item node mm addr kpfn len */
 		item = ctx[0];
 		node = ctx[1];
-		count(node ? KSM_CNT_STABLE_OUT : KSM_CNT_UNSTABLE_OUT);
 		it = item_get(item);
 		if (it) {
 			__u32 want = node ? KSM_ITEM_STABLE : KSM_ITEM_UNSTABLE;
@@ -610,12 +505,7 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		/* ksm_page NULL: this page becomes a KSM page (its node next) */
 		if (!ctx[0])
 			kpfn_set(ctx[1], 0, 1);
-		/*
-		 * I8: a merge that succeeded after ksm_exit.  ksmd gives up on
-		 * an exiting mm under its mmap lock, and __ksm_exit takes that
-		 * lock before its event; failed attempts (-EFAULT) are fine.
-		 */
-		mm_alive(ctx, type, nargs, ctx[3], 0, item);
+		/* I8 is checked where the mm's stats are found: mm_get() */
 		if (!ctx[0])
 			break;
 		node = ctx[1];		/* the pfn, as a key on the stack */
@@ -651,12 +541,191 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		item_hist(it, ctx, type, nargs);
 }
 
+/*
+ * An mm's stats.  create: only events that need a live mm may add an
+ * entry.  With the checker on, an mm that exited gets none until it
+ * enters again: so a merge (merged: it succeeded) finds no entry for an
+ * exited mm, and I8 costs a lookup only on the rare miss, not per event.
+ */
+static __always_inline struct ksm_mm_stats *mm_get(__u64 *ctx, int type,
+						   int nargs, __u64 mm,
+						   bool create, bool merged)
+{
+	static const struct ksm_mm_stats zero;
+	struct ksm_exit_state *x;
+	struct ksm_mm_stats *s;
+
+	if (!mm)
+		return NULL;
+	s = bpf_map_lookup_elem(&mm_stats, &mm);
+	if (s || !create)
+		return s;
+	x = check ? bpf_map_lookup_elem(&exited, &mm) : NULL;
+	if (x) {
+		/*
+		 * I8: a merge that succeeded after ksm_exit.  ksmd gives up
+		 * on an exiting mm under its mmap lock, and __ksm_exit takes
+		 * that lock before its event; failed attempts (-EFAULT) and
+		 * the lock-free tree inserts of 6.1 are fine.
+		 */
+		if (merged)
+			violation(ctx, type, nargs, KSM_INV_I8, 0,
+				  type == KSM_EV_MERGE_WITH_KSM_PAGE ? ctx[2] : 0,
+				  mm, 0, x->ts_ns);
+		return NULL;
+	}
+	bpf_map_update_elem(&mm_stats, &mm, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&mm_stats, &mm);
+	/* two CPUs may create it at once: one id wins */
+	if (s && !s->id)
+		__sync_val_compare_and_swap(&s->id, 0,
+					    __sync_add_and_fetch(&mm_ids, 1));
+	return s;
+}
+
+/* add this CPU's pending counts to their mm's entry, if it is still it */
+static __always_inline void mm_flush(struct ksm_mm_pending *p)
+{
+	struct ksm_mm_stats *s;
+	__u64 *d = (__u64 *)&p->d, *v;
+	int i;
+
+	if (!p->mm)
+		return;
+	s = bpf_map_lookup_elem(&mm_stats, &p->mm);
+	if (s && s->id == p->id) {
+		v = (__u64 *)s;
+#pragma unroll
+		for (i = 0; i < KSM_MM_NCOUNTS; i++)
+			if (d[i])
+				__sync_fetch_and_add(&v[i], d[i]);
+	}
+	__builtin_memset(&p->d, 0, sizeof(p->d));
+	p->mm = 0;
+}
+
+/*
+ * Where to count an event of mm: this CPU's pending counts when they are
+ * mm's already (no hash lookup, no atomic: the common case, ksmd works
+ * through one mm at a time), else after a flush and mm_get().
+ */
+static __always_inline struct ksm_mm_stats *mm_acc(__u64 *ctx, int type,
+						   int nargs, __u64 mm,
+						   bool create, bool merged)
+{
+	struct ksm_mm_pending *p;
+	struct ksm_mm_stats *s;
+	__u32 zero = 0;
+
+	p = bpf_map_lookup_elem(&mm_pending, &zero);
+	if (!p || !mm)
+		return NULL;
+	if (p->mm == mm && p->exits == exits_seen)
+		return &p->d;
+	mm_flush(p);
+	s = mm_get(ctx, type, nargs, mm, create, merged);
+	if (!s)
+		return NULL;
+	p->mm = mm;
+	p->id = s->id;
+	p->exits = exits_seen;
+	return &p->d;
+}
+
+static __always_inline struct ksm_nid_stats *nid_get(__u64 nid)
+{
+	__u32 key = (__u32)nid;
+
+	return bpf_map_lookup_elem(&nid_stats, &key);
+}
+
+static __always_inline void unmerge(__u64 *ctx, int type, int nargs,
+				    __u64 mm, bool dropped)
+{
+	struct ksm_mm_stats *s = mm_acc(ctx, type, nargs, mm, false, false);
+
+	if (!s)
+		return;
+	s->unmerges++;
+	if (dropped)
+		s->dropped++;
+}
+
+static __always_inline void aggregate(__u64 *ctx, int type, int nargs)
+{
+	struct ksm_mm_stats *s;
+	struct ksm_nid_stats *n;
+
+	switch (type) {
+	case KSM_EV_STOP_SCAN:
+		if (check && check_full)	/* I6's leftovers only */
+			__sync_fetch_and_add(&scans_done, 1);
+		break;
+	case KSM_EV_MERGE_WITH_KSM_PAGE:	/* ksm_page pfn rmap_item mm err */
+		s = mm_acc(ctx, type, nargs, ctx[3], true, !(int)ctx[4]);
+		if ((int)ctx[4] == 0) {
+			if (s)
+				s->merges++;
+		} else {
+			count(KSM_CNT_MERGE_FAIL);
+			if (s)
+				s->merge_fails++;
+		}
+		break;
+	case KSM_EV_REMOVE_RMAP_ITEM:		/* pfn rmap_item mm */
+		unmerge(ctx, type, nargs, ctx[2], true);
+		break;
+	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* rmap_item node mm ... */
+		count(ctx[1] ? KSM_CNT_STABLE_OUT : KSM_CNT_UNSTABLE_OUT);
+		if (ctx[1])
+			unmerge(ctx, type, nargs, ctx[2], false);
+		break;
+	case KSM_EV_UNSTABLE_TREE_INSERT:	/* rmap_item mm address pfn nid */
+		s = mm_acc(ctx, type, nargs, ctx[1], true, false);
+		if (s)
+			s->unstable_inserts++;
+		break;
+	case KSM_EV_STABLE_TREE_APPEND:		/* node rmap_item mm ... */
+		s = mm_acc(ctx, type, nargs, ctx[2], true, false);
+		if (s)
+			s->appends++;
+		break;
+	case KSM_EV_EXIT: {			/* mm */
+		__u64 mm = ctx[0];
+
+		/* every CPU's pending counts are re-checked after an exit */
+		__sync_fetch_and_add(&exits_seen, 1);
+		bpf_map_delete_elem(&mm_stats, &mm);
+		break;
+	}
+	case KSM_EV_STABLE_TREE_INSERT:		/* node chain kpfn nid role */
+		n = nid_get(ctx[3]);
+		if (n)
+			__sync_fetch_and_add(&n->stable_inserts, 1);
+		break;
+	case KSM_EV_MIGRATE_PAGE:	/* node old_pfn new_pfn old_nid new_nid */
+		n = nid_get(ctx[3]);
+		if (n)
+			__sync_fetch_and_add(&n->migrate_out, 1);
+		n = nid_get(ctx[4]);
+		if (n)
+			__sync_fetch_and_add(&n->migrate_in, 1);
+		break;
+	case KSM_EV_PURGE:			/* node pfn nid mm cause */
+		n = nid_get(ctx[2]);
+		if (n)
+			__sync_fetch_and_add(&n->purges, 1);
+		break;
+	}
+}
+
 static __always_inline int on_event(__u64 *ctx, int type, int nargs)
 {
 	count(type);
-	aggregate(ctx, type);
+	/* first: ksm_exit marks the mm exited before its stats go */
 	if (check)
 		check_event(ctx, type, nargs);
+	aggregate(ctx, type, nargs);
 	if ((stream_mask & (1ULL << type)) && wanted(ctx, type, nargs))
 		stream(ctx, type, nargs);
 	return 0;

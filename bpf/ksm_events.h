@@ -155,9 +155,12 @@ struct ksm_exit_state {
  * classes user space shows that are not one event type each.
  */
 enum ksm_counter {
-	KSM_CNT_MERGE_OK = KSM_EV_NR,	/* merge_with_ksm_page, err == 0 */
+	KSM_CNT_MERGE_OK = KSM_EV_NR,	/* merge_with_ksm_page, err == 0;
+					 * derived by ksm_bpf_counters() */
 	KSM_CNT_MERGE_FAIL,		/* merge_with_ksm_page, err != 0 */
-	KSM_CNT_UNMERGE,		/* rmap_items leaving a stable node */
+	KSM_CNT_UNMERGE,		/* rmap_items leaving a stable node:
+					 * remove_rmap_item + STABLE_OUT,
+					 * derived by ksm_bpf_counters() */
 	KSM_CNT_LOST,			/* events the ring buffer had no room for */
 	KSM_CNT_STABLE_OUT,		/* remove_rmap_item_from_tree, stable */
 	KSM_CNT_UNSTABLE_OUT,		/* remove_rmap_item_from_tree, unstable */
@@ -176,6 +179,23 @@ struct ksm_mm_stats {
 	__u64 dropped;		/* ... because the whole node was removed */
 	__u64 unstable_inserts;
 	__u64 appends;		/* rmap_items joining a stable node */
+	__u64 id;		/* this entry's creation number (see below) */
+};
+#define KSM_MM_NCOUNTS 6	/* the counters above id */
+
+/*
+ * Per CPU: counts for the mm this CPU's events named last, not yet added
+ * to its mm_stats entry.  ksmd scans one mm after another, so most events
+ * only bump these; they are added (flushed) when another mm comes, or
+ * dropped if the mm's entry is gone or is a newer one (id differs).  After
+ * any ksm_exit (exits differs) they are re-checked before use, so an
+ * exited mm is noticed (I8).  Readers add them in.
+ */
+struct ksm_mm_pending {
+	__u64 mm;
+	__u64 id;		/* the mm_stats entry's id */
+	__u64 exits;		/* ksm_exit events seen when it was filled */
+	struct ksm_mm_stats d;
 };
 
 /* Per NUMA node (stable tree), index: nid. */

@@ -143,26 +143,30 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 				 const struct ksm_bpf_opts *o, bool raw, bool iter)
 {
 	struct ksm_skel *s = ksm_skel__open();
+	/* per-node and per-item state only where the series' events feed it */
+	bool full = o->synthetic || b->probe.present[KSM_EV_STABLE_TREE_INSERT];
 	int t, err;
 
 	if (!s)
 		return NULL;
 	s->rodata->stream_mask = o->stream_mask;
 	s->rodata->check = o->check;
-	/* per-node and per-item state only where the series' events feed it */
-	s->rodata->check_full = o->synthetic ||
-		b->probe.present[KSM_EV_STABLE_TREE_INSERT];
+	s->rodata->check_full = full;
 	s->rodata->want_stack = o->stack;
-	if (o->check) {
+	if (o->check)
+		bpf_map__set_max_entries(s->maps.exited, 4096);
+	/* LRU maps are preallocated: about 80 MB, only where they are fed */
+	if (o->check && full) {
 		bpf_map__set_max_entries(s->maps.nodes, 16384);
 		bpf_map__set_max_entries(s->maps.items, 65536);
 		bpf_map__set_max_entries(s->maps.kpfns, 65536);
-		bpf_map__set_max_entries(s->maps.exited, 4096);
 	}
 	if (o->stack)
 		bpf_map__set_max_entries(s->maps.stacks, 16384);
-	if (o->ringbuf_bytes)
-		bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
+	/* a ring for streamed events; violation records alone need little */
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes ?
+				 o->ringbuf_bytes : o->stream_mask ?
+				 4u << 20 : 256u << 10);
 	for (t = 0; t < KSM_EV_NR; t++) {
 		bool want = b->probe.present[t] || o->synthetic;
 
@@ -337,7 +341,49 @@ int ksm_bpf_counters(const struct ksm_bpf *b, __u64 *out)
 			out[slot] += v[c];
 	}
 	free(v);
+	/* derived, not counted twice per event in BPF */
+	out[KSM_CNT_MERGE_OK] = out[KSM_EV_MERGE_WITH_KSM_PAGE] -
+				out[KSM_CNT_MERGE_FAIL];
+	out[KSM_CNT_UNMERGE] = out[KSM_EV_REMOVE_RMAP_ITEM] +
+			       out[KSM_CNT_STABLE_OUT];
 	return 0;
+}
+
+/* each CPU's counts not yet in mm_stats (struct ksm_mm_pending) */
+static void add_pending(const struct ksm_bpf *b, struct ksm_mm_entry *v,
+			size_t n)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, k;
+	struct ksm_mm_pending *p;
+	__u32 zero = 0;
+	size_t i;
+
+	if (ncpu <= 0 || !n)
+		return;
+	p = calloc((size_t)ncpu, sizeof(*p));
+	if (!p)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.mm_pending), &zero,
+				p)) {
+		free(p);
+		return;
+	}
+	for (c = 0; c < ncpu; c++) {
+		const __u64 *d = (const __u64 *)&p[c].d;
+
+		if (!p[c].mm)
+			continue;
+		for (i = 0; i < n; i++) {
+			__u64 *s = (__u64 *)&v[i].s;
+
+			if (v[i].mm != p[c].mm || v[i].s.id != p[c].id)
+				continue;
+			for (k = 0; k < KSM_MM_NCOUNTS; k++)
+				s[k] += d[k];
+			break;
+		}
+	}
+	free(p);
 }
 
 int ksm_bpf_mms(const struct ksm_bpf *b, struct ksm_mm_entry **out)
@@ -363,6 +409,7 @@ int ksm_bpf_mms(const struct ksm_bpf *b, struct ksm_mm_entry **out)
 			continue;
 		v[n++].mm = key;
 	}
+	add_pending(b, v, n);
 	*out = v;
 	return (int)n;
 }

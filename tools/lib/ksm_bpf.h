@@ -59,7 +59,8 @@ struct ksm_bpf_opts {
 	bool stack;		/* a kernel stack per streamed event */
 	bool synthetic;		/* load every raw_tp program, attach none:
 				 * events come from ksm_bpf_inject() (tests) */
-	__u32 ringbuf_bytes;	/* ring buffer size (power of 2), 0: 4 MiB */
+	__u32 ringbuf_bytes;	/* ring buffer size (power of 2); 0: 4 MiB
+				 * when streaming, else 256 KiB */
 	const char *tool;	/* name in the summary line */
 };
 
