@@ -8,6 +8,7 @@
 #   make vmtest    boot the patched kernel in QEMU and test it
 #   make vmcheck EXTRA_PATCHES="a.patch ..."  check KSM's invariants on that kernel
 #   make check-series  build the series patch by patch (each must build)
+#   make bench     ksmscope's cost next to bpftrace, BCC and nothing (+ VM kernel cost)
 #   make clean     remove build/ (the kernel cache stays in $(KSMSCOPE_CACHE))
 
 BUILD          ?= build
@@ -31,7 +32,8 @@ TOOL_LIBS   = -lbpf -lelf -lz
 DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	cpio gzip xz-utils file rsync python3 linux-source-6.1 \
 	qemu-system-x86 busybox-static libnuma-dev \
-	clang llvm libbpf-dev bpftool pkg-config libncurses-dev zlib1g-dev tmux
+	clang llvm libbpf-dev bpftool pkg-config libncurses-dev zlib1g-dev tmux \
+	bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64
 
 LIB_SRCS := tools/lib/ksm_sysfs.c
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_event.c tools/lib/ksm_fmt.c \
@@ -41,7 +43,7 @@ KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
 KSMTOP_HDRS := tools/ksmtop/options.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
-.PHONY: all deps run test kernel vmtest vmcheck check-series clean
+.PHONY: all deps run test bench kernel vmtest vmcheck check-series clean
 
 WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
@@ -128,7 +130,11 @@ vmcheck: deps all
 	@selftests/vm/vmcheck.sh -T
 
 test: deps all
-	@selftests/run.sh unit live vm
+	@selftests/run.sh unit live bench vm
+
+# the peers (bpftrace, BCC) come with deps; results: $(BUILD)/bench-results.json
+bench: deps all
+	python3 selftests/bench/bench.py --vm
 
 check-series: deps
 	kernel/check-series.sh

@@ -379,6 +379,49 @@ static int wl_many(void)
 	return 0;
 }
 
+/* the moment ksmd completes its next full scan, within a millisecond */
+static long next_scan(void)
+{
+	long start = ksm_read("full_scans"), n;
+	double t0 = now();
+
+	while ((n = ksm_read("full_scans")) == start) {
+		if (now() - t0 > timeout_s)
+			die(1, "ksmd did not complete a full scan in %ds",
+			    timeout_s);
+		usleep(1000);
+	}
+	return n;
+}
+
+/*
+ * ksmd's speed: PAGES pages (half in identical pairs, half unique), ksmd
+ * at full speed; after 3 warm-up passes, time whole full scans for at
+ * least -s SECONDS and print milliseconds per full scan (benchmarks
+ * compare kernels and tools with it).
+ */
+static int wl_scan(void)
+{
+	char *p = map_pages(npages, 1);
+	long i, start, scans;
+	double t0, t1;
+
+	ksm_start(npages, 0);
+	fill(p, npages / 2, 2, 7);
+	for (i = npages / 2; i < npages; i++)
+		scribble(p, i);
+	wait_scans(3);
+	start = next_scan();
+	t0 = now();
+	while (now() - t0 < seconds)
+		usleep(10000);
+	scans = next_scan() - start;
+	t1 = now();
+	msg("ok scans=%ld seconds=%.3f per_scan_ms=%.3f", scans, t1 - t0,
+	    (t1 - t0) * 1000 / scans);
+	return 0;
+}
+
 /* Zero-filled pages merged with the zero page (ksm_merge_one_page). */
 static int wl_zero(void)
 {
@@ -828,6 +871,7 @@ static const struct {
 	int (*fn)(void);
 	const char *help;
 } workloads[] = {
+	{ "scan", wl_scan, "time ksmd's full scans over PAGES pages" },
 	{ "churn", wl_churn, "rewrite pages so they unmerge and merge again" },
 	{ "many", wl_many, "PAGES/4 processes with 4 KSM pages each" },
 	{ "merge", wl_merge, "pairs of identical pages merge" },
