@@ -9,9 +9,17 @@
 #   make vmcheck EXTRA_PATCHES="a.patch ..."  check KSM's invariants on that kernel
 #   make check-series  build the series patch by patch (each must build)
 #   make bench     ksmscope's cost next to bpftrace, BCC and nothing (+ VM kernel cost)
+#   make install   ksmtop, ksmtrace and their man pages (PREFIX, DESTDIR)
+#   make uninstall remove what install put there
 #   make clean     remove build/ (the kernel cache stays in $(KSMSCOPE_CACHE))
 
 BUILD          ?= build
+PREFIX         ?= /usr/local
+DESTDIR        ?=
+SBINDIR        := $(PREFIX)/sbin
+MAN8DIR        := $(PREFIX)/share/man/man8
+TOOLS          := tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace
+MAN8           := docs/man/ksmtop.8 docs/man/ksmtrace.8
 KSMSCOPE_CACHE ?= /var/cache/ksmscope
 KERNEL_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 KERNEL_SERIES  ?= kernel/patches
@@ -43,7 +51,7 @@ KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
 KSMTOP_HDRS := tools/ksmtop/options.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
-.PHONY: all deps run test bench kernel vmtest vmcheck check-series clean
+.PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
 
 WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
 
@@ -135,6 +143,15 @@ test: deps all
 # the peers (bpftrace, BCC) come with deps; results: $(BUILD)/bench-results.json
 bench: deps all
 	python3 selftests/bench/bench.py --vm
+
+install: $(TOOLS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
+	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MAN8DIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
+		$(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MAN8)))
 
 check-series: deps
 	kernel/check-series.sh

@@ -59,6 +59,27 @@ d4=$(KERNEL_CONFIG="$B/frag.config" kernel/build.sh --dir)
 verdict "kernel/build.sh: another config gets its own cache entry" $([ "$d4" != "$d1" ]; echo $?)
 verdict "kernel/patches/series lists every patch, in order" \
 	$([ "$(ls kernel/patches/*.patch | xargs -n1 basename)" = "$(grep -v '^#' kernel/patches/series)" ]; echo $?)
+# man pages: they render without warnings and name every option of --help
+for t in ksmtop ksmtrace; do
+	page=docs/man/$t.8
+	warn=$(groff -man -ww -z "$page" 2>&1)
+	verdict "man $t.8 renders without warnings${warn:+ ($warn)}" $([ -z "$warn" ] && [ -s "$page" ]; echo $?)
+	missing=$(tools/$t/$t -h | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
+		grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$page" || echo "$o"; done)
+	verdict "man $t.8 documents every option of $t -h${missing:+ (missing: $(echo $missing))}" $([ -z "$missing" ]; echo $?)
+done
+# make install / uninstall honour PREFIX and DESTDIR
+dest=$(mktemp -d)
+make -s install DESTDIR="$dest" PREFIX=/opt/ksmscope >"$B/install.log" 2>&1
+got=$(cd "$dest" && find . -type f -printf '%m %p\n' | sort | tr '\n' ' ')
+want="644 ./opt/ksmscope/share/man/man8/ksmtop.8 644 ./opt/ksmscope/share/man/man8/ksmtrace.8 755 ./opt/ksmscope/sbin/ksmtop 755 ./opt/ksmscope/sbin/ksmtrace "
+verdict "make install DESTDIR PREFIX: the tools (0755) and man pages (0644) under DESTDIR/PREFIX" $([ "$got" = "$want" ]; echo $?)
+[ "$got" = "$want" ] || echo "#   got: $got"
+verdict "installed man page opens with man -l" $(man -l "$dest/opt/ksmscope/share/man/man8/ksmtrace.8" 2>/dev/null | grep -q 'ksmtrace - trace Kernel Samepage'; echo $?)
+make -s uninstall DESTDIR="$dest" PREFIX=/opt/ksmscope >>"$B/install.log" 2>&1
+verdict "make uninstall removes every installed file" $([ -z "$(find "$dest" -type f)" ]; echo $?)
+rm -rf "$dest"
+
 if [ "$(id -u)" = 0 ]; then
 	expect_fail "make deps: a package apt cannot install is named in one error line" 2 \
 		"deps: error: apt-get could not install: ksmscope-no-such-package" \
