@@ -274,6 +274,59 @@ int main(void)
 	verdict(KSM_INV_I9, true, "lazyfree of a KSM page mapped twice");
 	next();
 
+	/*
+	 * Per-mm counts: events counted in each CPU's pending slot reach
+	 * the reader (ksm_bpf_mms adds the slots in), none lost or doubled
+	 * when the mm changes, and a newer entry at a reused mm address
+	 * does not inherit an older one's pending counts.
+	 */
+	{
+		__u64 a = MM, b = MM + 0x40, got_a = 0, got_b = 0;
+		struct ksm_mm_entry *mms = NULL;
+		int k, nm;
+		bool ok;
+
+		for (k = 0; k < 3; k++)
+			EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, a, 0);
+		for (k = 0; k < 2; k++)
+			EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, b, 0);
+		EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, a, 0);
+		EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, a, -14);
+		nm = ksm_bpf_mms(&bpf, &mms);
+		for (k = 0; k < nm; k++) {
+			if (mms[k].mm == a)
+				got_a = mms[k].s.merges * 10 + mms[k].s.merge_fails;
+			if (mms[k].mm == b)
+				got_b = mms[k].s.merges;
+		}
+		free(mms);
+		ok = got_a == 41 && got_b == 2;
+		n++;
+		failed += !ok;
+		printf("%sok %d per-mm counts through the per-CPU slots: mm A "
+		       "4 merges 1 failure, mm B 2 merges (got %llu, %llu)\n",
+		       ok ? "" : "not ", n, (unsigned long long)got_a,
+		       (unsigned long long)got_b);
+		/* A exits and its address comes back as a new mm */
+		EV(KSM_EV_EXIT, a);
+		EV(KSM_EV_ENTER, a);
+		EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, a, 0);
+		mms = NULL;
+		nm = ksm_bpf_mms(&bpf, &mms);
+		got_a = 0;
+		for (k = 0; k < nm; k++)
+			if (mms[k].mm == a)
+				got_a = mms[k].s.merges;
+		free(mms);
+		n++;
+		failed += got_a != 1;
+		printf("%sok %d per-mm counts: an mm address reused after "
+		       "ksm_exit starts from 0 (got %llu merges)\n",
+		       got_a == 1 ? "" : "not ", n, (unsigned long long)got_a);
+		settle((unsigned long long[KSM_INV_NR]){ 0 });
+		next();
+	}
+
 	/* the report carries the node's history, oldest first */
 	fflush(rep);
 	n++;
