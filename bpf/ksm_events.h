@@ -181,7 +181,9 @@ struct ksm_mm_stats {
 	__u64 appends;		/* rmap_items joining a stable node */
 	__u64 id;		/* this entry's creation number (see below) */
 };
-#define KSM_MM_NCOUNTS 6	/* the counters above id */
+/* the counters: every field before id */
+#define KSM_MM_NCOUNTS \
+	(__builtin_offsetof(struct ksm_mm_stats, id) / sizeof(__u64))
 
 /*
  * Per CPU: counts for the mm this CPU's events named last, not yet added

@@ -13,6 +13,7 @@ expect "ksmtrace: unknown option" 2 "unknown option '--nosuch'" $KTR --nosuch
 expect "ksmtrace: a command that cannot run" 2 "cannot run '/nonexistent/cmd'" $KTR --check -- /nonexistent/cmd
 expect "ksmtrace: unwritable --perfetto path" 2 "cannot write /nonexistent/dir/t.json" $KTR --perfetto /nonexistent/dir/t.json
 expect "ksmtrace: not root" 2 "ksmtrace: error: needs root" setpriv --reuid=65534 --regid=65534 --clear-groups $KTR -d 1
+expect "ksmtrace: a ring buffer size that is no power of 2" 2 "KSMSCOPE_RINGBUF_BYTES must be a power of 2" env KSMSCOPE_RINGBUF_BYTES=5000 $KTR -d 1
 expect "ksmtrace: command without --" 2 "a command goes after --" $KTR true
 
 # --check around a workload, on this kernel

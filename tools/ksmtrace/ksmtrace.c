@@ -483,9 +483,19 @@ int main(int argc, char **argv)
 	bo.stack = opt.stack;
 	bo.verbose = opt.verbose;
 	/* tests: a small ring buffer, to make losses happen */
-	if (getenv("KSMSCOPE_RINGBUF_BYTES"))
-		bo.ringbuf_bytes = (__u32)strtoul(getenv("KSMSCOPE_RINGBUF_BYTES"),
-						  NULL, 0);
+	if (getenv("KSMSCOPE_RINGBUF_BYTES")) {
+		const char *v = getenv("KSMSCOPE_RINGBUF_BYTES");
+		char *end;
+		unsigned long n = strtoul(v, &end, 0);
+
+		if (*end || n < 4096 || n > (1ul << 30) || (n & (n - 1))) {
+			fprintf(stderr, "ksmtrace: error: KSMSCOPE_RINGBUF_BYTES "
+				"must be a power of 2 from 4096 to 2^30, not "
+				"'%s'\n", v);
+			return EXIT_SETUP;
+		}
+		bo.ringbuf_bytes = (__u32)n;
+	}
 	if (ksm_bpf_open(&bpf, &bo, err, sizeof(err))) {
 		fprintf(stderr, "ksmtrace: error: %s\n", err);
 		ksm_bpf_close(&bpf);

@@ -353,10 +353,10 @@ int ksm_bpf_counters(const struct ksm_bpf *b, __u64 *out)
 static void add_pending(const struct ksm_bpf *b, struct ksm_mm_entry *v,
 			size_t n)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, k;
+	int ncpu = libbpf_num_possible_cpus(), c;
+	size_t i, k;
 	struct ksm_mm_pending *p;
 	__u32 zero = 0;
-	size_t i;
 
 	if (ncpu <= 0 || !n)
 		return;
