@@ -41,14 +41,18 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	cpio gzip xz-utils file rsync python3 linux-source-6.1 \
 	qemu-system-x86 busybox-static libnuma-dev \
 	clang llvm libbpf-dev bpftool pkg-config libncurses-dev zlib1g-dev tmux \
-	bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64
+	bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 \
+	prometheus
 
 LIB_SRCS := tools/lib/ksm_sysfs.c
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_event.c tools/lib/ksm_fmt.c \
 	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_check.c
 TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_events.h
-KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c
-KSMTOP_HDRS := tools/ksmtop/options.h
+# the exporter's HTTP and text format (tools/lib), only ksmtop links them
+EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
+KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
+	tools/ksmtop/exporter.c $(EXPORT_SRCS)
+KSMTOP_HDRS := tools/ksmtop/options.h tools/ksmtop/ksmtop.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
 .PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
@@ -97,7 +101,8 @@ $(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDR
 
 # unit tests: no root, no kernel
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
-	tools/lib/ksm_event.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c
+	tools/lib/ksm_event.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c \
+	$(EXPORT_SRCS)
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(TOOLLIB_HDRS) $(KSMTOP_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -Itools/ksmtop -o $@ $(UNIT_SRCS) -lm

@@ -23,8 +23,20 @@ ksm_save() {
 	trap tap_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
-# tap_cleanup: on the suite's exit, put back what it changed
-tap_cleanup() { ksm_restore; tracefs_umount; }
+# tap_cleanup: on the suite's exit, end what it started (newest first:
+# workloads put back the knobs they changed) and put back what it changed
+_tap_pids=""
+tap_cleanup() {
+	local p live
+	live=" $(jobs -p | tr '\n' ' ') "
+	for p in $_tap_pids; do	# only children not yet waited for
+		case $live in *" $p "*) kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null ;; esac
+	done
+	_tap_pids=""
+	ksm_restore; tracefs_umount
+}
+# stop_on_exit PID: end PID (SIGTERM) when the suite exits, if still there
+stop_on_exit() { _tap_pids="$1 $_tap_pids"; trap tap_cleanup EXIT; }
 # tracefs_mount: the running kernel's tracefs at $TRACEFS, mounted for the
 # suite if nothing had mounted it (a fresh machine), unmounted at exit
 TRACEFS=/sys/kernel/tracing
@@ -63,10 +75,13 @@ verdict() { if [ "$2" = 0 ]; then ok "$1"; else notok "$1"; fi; }
 normalize_format() {
 	sed -n '/common_pid/,$p' "$1" | grep -v common_pid | tr -s ' \t' ' ' | tr '\n' '|'
 }
-# json_check ARGS...: selftests/lib/ksmtop_json.py ARGS, as TAP
-json_check() {
+# tap_lines CMD...: a checker's "PASS desc" / "FAIL desc" lines as TAP (a
+# crash of a Python checker is a failure too)
+tap_lines() {
 	local st d
 	while read -r st d; do
 		if [ "$st" = PASS ]; then ok "$d"; else notok "$d"; fi
-	done < <(python3 selftests/lib/ksmtop_json.py "$@" 2>&1 | sed 's/^Traceback/FAIL ksmtop_json.py crashed: Traceback/' | grep -E '^(PASS|FAIL) ')
+	done < <("$@" 2>&1 | sed 's/^Traceback/FAIL checker crashed: Traceback/' | grep -E '^(PASS|FAIL) ')
 }
+# json_check ARGS...: selftests/lib/ksmtop_json.py ARGS, as TAP
+json_check() { tap_lines python3 selftests/lib/ksmtop_json.py "$@"; }

@@ -45,4 +45,5 @@ verdict "ksmwl killed by SIGTERM restored every KSM knob" $([ "$(ksm_state)" = "
 
 . selftests/live/ksmtop.sh
 . selftests/live/ksmtrace.sh
+. selftests/live/prometheus.sh
 tap_done

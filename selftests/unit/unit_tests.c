@@ -13,6 +13,8 @@
 
 #include "ksm_event.h"
 #include "ksm_fmt.h"
+#include "ksm_http.h"
+#include "ksm_prom.h"
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 #include "options.h"
@@ -93,6 +95,124 @@ static void test_options(void)
 	check(parse("ksmtop --counters -v --no-check", &o, err) == OPT_OK &&
 	      o.counters_only && o.verbose && o.no_check,
 	      "options: --counters -v --no-check");
+	check(parse("ksmtop --prometheus", &o, err) == OPT_OK &&
+	      o.prometheus && !o.prom_addr[0] && o.top == PROM_DEFAULT_TOP,
+	      "options: --prometheus alone: default address, top 10");
+	check(parse("ksmtop --prometheus 127.0.0.1:9100 -N 3", &o, err) ==
+	      OPT_OK && !strcmp(o.prom_addr, "127.0.0.1:9100") && o.top == 3,
+	      "options: --prometheus ADDR:PORT (a separate word) and -N");
+	check(parse("ksmtop --prometheus=[::1]:9100", &o, err) == OPT_OK &&
+	      !strcmp(o.prom_addr, "[::1]:9100"),
+	      "options: --prometheus=[IPv6]:PORT");
+	check(parse("ksmtop --prometheus -b", &o, err) == OPT_OK &&
+	      o.prometheus && o.batch && !o.prom_addr[0],
+	      "options: --prometheus does not take the next option");
+	check(parse("ksmtop --prometheus 300.1.1.1:9100", &o, err) ==
+	      OPT_ERROR && strstr(err, "bad address '300.1.1.1:9100'"),
+	      "options: --prometheus with a bad address");
+	check(parse("ksmtop --prometheus 127.0.0.1:70000", &o, err) ==
+	      OPT_ERROR && strstr(err, "port must be 1-65535"),
+	      "options: --prometheus with a bad port");
+	check(parse("ksmtop --prometheus -N 1001", &o, err) == OPT_ERROR &&
+	      strstr(err, "at most 1000 processes"),
+	      "options: --prometheus bounds -N (label cardinality)");
+}
+
+static int route(const char *req, bool *head)
+{
+	return ksm_http_route(req, strlen(req), "/metrics", head);
+}
+
+static void test_http(void)
+{
+	char big[KSM_HTTP_MAX_REQ + 16], err[256];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	bool head;
+
+	check(route("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", &head) ==
+	      200 && !head, "http: GET /metrics is 200");
+	check(route("GET /metrics?x=1 HTTP/1.0\n\n", &head) == 200,
+	      "http: query string ignored, bare LF accepted");
+	check(route("HEAD /metrics HTTP/1.1\r\n\r\n", &head) == 200 && head,
+	      "http: HEAD /metrics is 200 without a body");
+	check(route("POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\n",
+		    &head) == 405, "http: POST /metrics is 405");
+	check(route("DELETE /metrics HTTP/1.1\r\n\r\n", &head) == 405,
+	      "http: DELETE /metrics is 405");
+	check(route("GET / HTTP/1.1\r\n\r\n", &head) == 404 &&
+	      route("GET /metricsx HTTP/1.1\r\n\r\n", &head) == 404 &&
+	      route("GET /metric HTTP/1.1\r\n\r\n", &head) == 404,
+	      "http: other paths are 404");
+	check(route("GET /metrics HTTP/1.1\r\nHost: x\r\n", &head) == 0 &&
+	      route("GET /metr", &head) == 0 && route("", &head) == 0,
+	      "http: incomplete requests wait");
+	check(route("\x01\x02garbage", &head) == 400 &&
+	      route("get /metrics HTTP/1.1\r\n", &head) == 400 &&
+	      route("GET /metrics\r\n\r\n", &head) == 400 &&
+	      route("GET  /metrics HTTP/1.1\r\n\r\n", &head) == 400 &&
+	      route("GET /metrics HTTP/2.0\r\n\r\n", &head) == 400 &&
+	      route("GET /metrics HTTP/1.1 x\r\n\r\n", &head) == 400 &&
+	      route("GET /m\xc3\xa9trics HTTP/1.1\r\n\r\n", &head) == 400,
+	      "http: malformed request lines are 400 at once");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 27);
+	check(ksm_http_route(big, KSM_HTTP_MAX_REQ, "/metrics", &head) == 431,
+	      "http: headers past the limit are 431");
+	memset(big, 'A', sizeof(big));
+	check(ksm_http_route(big, KSM_HTTP_MAX_REQ, "/metrics", &head) == 431,
+	      "http: a request line past the limit is 431");
+	check(!ksm_http_parse_addr("127.0.0.1:9100", 1, &ss, &sl, err, 256) &&
+	      ss.ss_family == AF_INET &&
+	      !ksm_http_parse_addr("[::1]:9100", 1, &ss, &sl, err, 256) &&
+	      ss.ss_family == AF_INET6 &&
+	      !ksm_http_parse_addr(":9100", 1, &ss, &sl, err, 256) &&
+	      !ksm_http_parse_addr("localhost", 9757, &ss, &sl, err, 256),
+	      "http: IPv4, [IPv6], :PORT and a bare address parse");
+	check(ksm_http_parse_addr("example.com:80", 1, &ss, &sl, err, 256) &&
+	      strstr(err, "not a numeric") &&
+	      ksm_http_parse_addr("::1:80", 1, &ss, &sl, err, 256) &&
+	      strstr(err, "[ADDR]:PORT") &&
+	      ksm_http_parse_addr("1.2.3.4:0", 1, &ss, &sl, err, 256) &&
+	      ksm_http_parse_addr("1.2.3.4:", 1, &ss, &sl, err, 256) &&
+	      ksm_http_parse_addr("[::1", 1, &ss, &sl, err, 256),
+	      "http: names, bare IPv6, port 0, no port, unclosed [ refused");
+}
+
+static void test_prom(void)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	int ok;
+
+	ksm_prom_family(f, "a_total", "counter", "back\\slash\nnewline");
+	ksm_prom_sample(f, "a_total", 3, 2, "pid", "1", "comm",
+			"q\"b\\n\nx");
+	ksm_prom_sample(f, "b", 0.25, 1, "comm", "cut\xc3");
+	ksm_prom_sample(f, "c", 1e300 * 1e300, 0);
+	ksm_prom_sample(f, "d", 12345678, 0);
+	fclose(f);
+	ok = !strcmp(buf, "# HELP a_total back\\\\slash\\nnewline\n"
+		      "# TYPE a_total counter\n"
+		      "a_total{pid=\"1\",comm=\"q\\\"b\\\\n\\nx\"} 3\n"
+		      "b{comm=\"cut\xef\xbf\xbd\"} 0.25\n"
+		      "c +Inf\n"
+		      "d 12345678\n");
+	check(ok, "prom: HELP, TYPE, escaped labels, a comm cut "
+	      "mid-character, +Inf, integers");
+	if (!ok)
+		printf("# got: %s\n", buf);
+	free(buf);
+	check(ksm_utf8_char((const unsigned char *)"\xc3\xa9") == 2 &&
+	      ksm_utf8_char((const unsigned char *)"\xe2\x82\xac") == 3 &&
+	      ksm_utf8_char((const unsigned char *)"\xf0\x9f\x98\x80") == 4 &&
+	      !ksm_utf8_char((const unsigned char *)"\xc0\xaf") &&
+	      !ksm_utf8_char((const unsigned char *)"\xed\xa0\x80") &&
+	      !ksm_utf8_char((const unsigned char *)"\xe2\x82") &&
+	      !ksm_utf8_char((const unsigned char *)"\xff"),
+	      "prom: UTF-8 characters told from overlong, surrogate, cut, "
+	      "invalid bytes");
 }
 
 static void test_rates(void)
@@ -294,6 +414,8 @@ int main(void)
 	setenv("KSMSCOPE_SYSFS", ksm, 1);
 	printf("TAP version 13\n");
 	test_options();
+	test_http();
+	test_prom();
 	test_rates();
 	test_json();
 	test_events();

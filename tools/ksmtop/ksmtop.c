@@ -29,53 +29,22 @@
 #include "ksm_check.h"
 #include "ksm_event.h"
 #include "ksm_fmt.h"
+#include "ksm_http.h"
+#include "ksm_prom.h"
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "ksmtop.h"
 #include "options.h"
 
 #define MIN_COLS 50
 #define MIN_LINES 12
 
-/* One reading of everything. */
-struct sample {
-	double t;
-	__u64 cnt[KSM_CNT_NR];
-	struct ksm_snapshot sys;
-	struct ksm_proc *procs;
-	int nprocs;
-	struct ksm_mm_entry *mms;
-	int nmms;
-	struct ksm_task_rec *tasks;
-	int ntasks;
-	__u64 run_ns, run_cnt;
-};
-
-struct row {
-	int pid;
-	char comm[16];
-	long merging, rmap, zero, profit;
-	double merges_s, unmerges_s;	/* < 0: not known */
-	long long dropped;		/* < 0: not known */
-};
-
-/* What one interval shows. */
-struct view {
-	double dt;
-	double rate[KSM_CLASS_NR];	/* < 0: the kernel does not offer it */
-	bool derived_unmerges;
-	double scanned_s;		/* pages_scanned/s, < 0 if absent */
-	double ns_per_event, events_s, cpu_pct;	/* < 0 if unknown */
-	__u64 lost;
-	long violations;
-	struct row *rows;
-	int nrows, nshown;
-};
-
 static struct options opt;
 static struct ksm_bpf bpf;
 static struct ksm_checker checker;
 static struct ring_buffer *violations_rb;	/* only violation records */
+static struct ksm_http http;			/* --prometheus */
 static long samples;
 static volatile sig_atomic_t quit;
 static bool utf8, curses_on, paused, help_on;
@@ -260,6 +229,8 @@ static struct row *row_of(struct view *v, int pid, size_t *cap)
 	v->rows[v->nrows].merges_s = bpf.iter_link ? 0 : -1;
 	v->rows[v->nrows].unmerges_s = -1;
 	v->rows[v->nrows].dropped = bpf.iter_link ? 0 : -1;
+	v->rows[v->nrows].merges = bpf.iter_link ? 0 : -1;
+	v->rows[v->nrows].unmerges = -1;
 	return &v->rows[v->nrows++];
 }
 
@@ -314,8 +285,11 @@ static void build_rows(struct view *v, const struct sample *prev,
 			snprintf(r->comm, sizeof(r->comm), "%.15s", t->comm);
 		r->merges_s = merges;
 		r->dropped = (long long)m->s.dropped;
-		if (events_unmerge)
+		r->merges = (long long)m->s.merges;
+		if (events_unmerge) {
 			r->unmerges_s = unmerges;
+			r->unmerges = (long long)m->s.unmerges;
+		}
 	}
 	/* upstream kernels: unmerges = merges - growth of merging pages */
 	if (!events_unmerge && bpf.iter_link) {
@@ -665,6 +639,18 @@ static void print_json(const struct view *v, const struct sample *cur)
 	fflush(stdout);
 }
 
+/* ---- --prometheus ---- */
+
+static void publish(const struct view *v, const struct sample *cur)
+{
+	size_t len;
+	char *doc = exporter_render(v, cur, &bpf, &checker, !opt.no_check,
+				    &http, &len);
+
+	if (doc)	/* else the last document stays */
+		ksm_http_set_doc(&http, doc, len);
+}
+
 /* ---- the screen ---- */
 
 /* Bytes of line that fill at most cols cells (UTF-8: one cell a char). */
@@ -860,11 +846,12 @@ static int run(void)
 	struct sample prev, cur;
 	struct view v = { 0 };
 	long n = 0;
+	int ret = 0;
 	double next;
 
 	sample_take(&prev);
 	next = prev.t + opt.delay;
-	if (curses_on) {
+	if (curses_on || opt.prometheus) {
 		/* a first frame without rates, so the screen is not blank */
 		struct sample first = prev;
 
@@ -875,7 +862,10 @@ static int run(void)
 		first.tasks = NULL;
 		first.nprocs = first.nmms = first.ntasks = 0;
 		build_view(&v, &first, &prev);
-		draw(&v, &prev);
+		if (curses_on)
+			draw(&v, &prev);
+		else
+			publish(&v, &prev);
 	}
 	while (!quit) {
 		if (curses_on) {
@@ -883,9 +873,20 @@ static int run(void)
 				break;
 		} else {
 			double left = next - now();
+			int err;
 
-			if (left > 0)
+			if (left > 0 && opt.prometheus) {
+				err = ksm_http_serve(&http, (int)(left * 1000) + 1);
+				if (err) {
+					fprintf(stderr, "ksmtop: error: serving "
+						"%s: %s\n", http.where,
+						strerror(-err));
+					ret = 1;
+					break;
+				}
+			} else if (left > 0) {
 				poll(NULL, 0, (int)(left * 1000) + 1);
+			}
 			if (quit)
 				break;
 			if (now() < next)
@@ -894,11 +895,13 @@ static int run(void)
 		sample_take(&cur);
 		free(v.rows);
 		build_view(&v, &prev, &cur);
+		if (opt.prometheus)
+			publish(&v, &cur);
 		if (curses_on && !paused && !help_on)
 			draw(&v, &cur);
 		else if (opt.json)
 			print_json(&v, &cur);
-		else if (!curses_on)
+		else if (opt.batch)
 			print_batch(&v, &cur);
 		sample_free(&prev);
 		prev = cur;
@@ -908,7 +911,7 @@ static int run(void)
 	}
 	free(v.rows);
 	sample_free(&prev);
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -929,7 +932,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksmtop: error: %s (ksmtop -h for help)\n", err);
 		return 2;
 	}
-	if (!opt.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	if (!opt.batch && !opt.prometheus &&
+	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "ksmtop: error: no terminal: use -b or -j\n");
 		return 2;
 	}
@@ -943,23 +947,40 @@ int main(int argc, char **argv)
 			"(CONFIG_KSM)\n", ksm_sysfs_dir());
 		return 1;
 	}
+	/* before loading anything: a taken port is a one-line error */
+	if (opt.prometheus &&
+	    ksm_http_listen(&http, opt.prom_addr[0] ? opt.prom_addr :
+			    PROM_DEFAULT_ADDR, PROM_DEFAULT_PORT, "/metrics",
+			    KSM_PROM_CONTENT_TYPE, err, sizeof(err))) {
+		fprintf(stderr, "ksmtop: error: %s\n", err);
+		ksm_http_close(&http);
+		return 2;
+	}
 	bo.verbose = opt.verbose;
 	bo.no_bpf = opt.counters_only;
 	bo.check = !opt.no_check;
 	if (ksm_bpf_open(&bpf, &bo, err, sizeof(err))) {
 		fprintf(stderr, "ksmtop: error: %s\n", err);
 		ksm_bpf_close(&bpf);
+		ksm_http_close(&http);
 		return 1;
 	}
 	/* violations: counted; reported on stderr in batch mode */
-	ksm_check_init(&checker, &bpf, opt.batch ? stderr : fopen("/dev/null", "w"));
+	ksm_check_init(&checker, &bpf, opt.batch || opt.prometheus ? stderr :
+		       fopen("/dev/null", "w"));
 	if (bpf.skel && bo.check)
 		violations_rb = ring_buffer__new(ksm_bpf_events_fd(&bpf),
 						 on_violation, NULL, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (opt.batch) {
+	if (opt.prometheus) {
+		signal(SIGPIPE, SIG_IGN);
+		fprintf(stderr, "ksmtop: serving the Prometheus text format at "
+			"http://%s/metrics (top %d processes)\n", http.where,
+			opt.top);
+	}
+	if (opt.batch || opt.prometheus) {
 		fprintf(stderr, "%s\n", bpf.summary);
 		if (ksm_read("run") == 0)
 			fprintf(stderr, "ksmtop: notice: ksmd is off (run=0): "
@@ -978,5 +999,6 @@ int main(int argc, char **argv)
 		endwin();
 	ring_buffer__free(violations_rb);
 	ksm_bpf_close(&bpf);
+	ksm_http_close(&http);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksm_http.h"
 #include "ksm_util.h"
 #include "options.h"
 
@@ -18,6 +19,7 @@ void print_usage(FILE *f)
 	fprintf(f,
 "usage: ksmtop [-b] [-j] [-n COUNT] [-d SECONDS] [-p PID[,PID...]] [-c COMM]\n"
 "              [-s KEY] [-r] [-N ROWS] [--counters] [--no-check] [-v]\n"
+"              [--prometheus [ADDR:PORT]]\n"
 "Live view of Kernel Samepage Merging: ksmd settings, counters, event rates\n"
 "and the processes that gain.  Needs root.\n\n"
 "  -b, --batch          plain text frames on stdout, no terminal UI\n"
@@ -32,6 +34,10 @@ void print_usage(FILE *f)
 "  -N, --top ROWS       at most ROWS processes\n"
 "      --counters       use no BPF: sysfs and /proc only\n"
 "      --no-check       do not check KSM's invariants (docs/invariants.md)\n"
+"      --prometheus [ADDR:PORT]\n"
+"                       serve the Prometheus text format at\n"
+"                       http://ADDR:PORT/metrics (default " PROM_DEFAULT_ADDR ":%d),\n"
+"                       the top -N processes (default %d, at most %d)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n\n"
 "keys: q quit, h help, space pause, s/S next/previous sort key, r reverse,\n"
@@ -39,9 +45,12 @@ void print_usage(FILE *f)
 "examples:\n"
 "  ksmtop                     interactive\n"
 "  ksmtop -b -n 3 -d 2        three text frames, two seconds apart\n"
-"  ksmtop -j -n 10 -s profit  JSON lines for scripts\n\n"
+"  ksmtop -j -n 10 -s profit  JSON lines for scripts\n"
+"  ksmtop --prometheus        exporter on " PROM_DEFAULT_ADDR ":%d\n\n"
 "exit status: 0 done, 1 cannot run here (not root, no KSM, no BTF, BPF\n"
-"load failure), 2 bad command line.  See docs/ksmtop.md.\n");
+"load failure), 2 bad command line or address (in use, not here).\n"
+"See docs/ksmtop.md.\n", PROM_DEFAULT_PORT, PROM_DEFAULT_TOP, PROM_MAX_TOP,
+		PROM_DEFAULT_PORT);
 }
 
 int sort_key_of(const char *name)
@@ -118,6 +127,7 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 		{ "counters", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-check", no_argument, NULL, 'X' },
+		{ "prometheus", optional_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,6 +201,21 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 		case 'X':
 			o->no_check = true;
 			break;
+		case 'P':
+			o->prometheus = true;
+			/* "--prometheus ADDR:PORT" as well as "=ADDR:PORT":
+			 * ksmtop takes no other operands */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			if (optarg && (!optarg[0] ||
+				       strlen(optarg) >= sizeof(o->prom_addr))) {
+				snprintf(err, len, "bad address '%.40s' for "
+					 "--prometheus: want ADDR:PORT", optarg);
+				return OPT_ERROR;
+			}
+			snprintf(o->prom_addr, sizeof(o->prom_addr), "%s",
+				 optarg ? optarg : "");
+			break;
 		case 'h':
 			return OPT_HELP;
 		default:	/* ':' value missing, '?' unknown */
@@ -201,6 +226,23 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 	if (optind < argc) {
 		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
 		return OPT_ERROR;
+	}
+	if (o->prometheus) {
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+
+		if (ksm_http_parse_addr(o->prom_addr[0] ? o->prom_addr :
+					PROM_DEFAULT_ADDR, PROM_DEFAULT_PORT,
+					&ss, &sslen, err, len))
+			return OPT_ERROR;
+		/* label cardinality stays bounded */
+		if (o->top > PROM_MAX_TOP) {
+			snprintf(err, len, "--prometheus exports at most %d "
+				 "processes (-N %d)", PROM_MAX_TOP, o->top);
+			return OPT_ERROR;
+		}
+		if (!o->top)
+			o->top = PROM_DEFAULT_TOP;
 	}
 	return OPT_OK;
 }

@@ -13,6 +13,11 @@ enum sort_key {
 extern const char *const sort_names[SORT_NR];
 
 #define MAX_PIDS 32
+/* --prometheus: where it listens by default, and the most processes */
+#define PROM_DEFAULT_ADDR "127.0.0.1"
+#define PROM_DEFAULT_PORT 9757
+#define PROM_DEFAULT_TOP 10
+#define PROM_MAX_TOP 1000
 
 struct options {
 	bool batch;
@@ -28,6 +33,8 @@ struct options {
 	char comm[16];		/* substring filter, "" = none */
 	enum sort_key sort;
 	int top;		/* rows, 0 = all (batch) or screen */
+	bool prometheus;	/* --prometheus: serve /metrics */
+	char prom_addr[128];	/* ADDR:PORT as given, "" = default */
 };
 
 enum { OPT_OK, OPT_HELP, OPT_ERROR };

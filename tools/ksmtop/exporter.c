@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exporter.c - ksmtop --prometheus: one interval as the Prometheus text
+ * exposition format.  Counters are the kernel's and BPF's own monotonic
+ * counts (Prometheus takes the rates); gauges are the last reading.
+ * docs/ksmtop.md lists every metric.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "ksm_http.h"
+#include "ksm_prom.h"
+#include "ksmtop.h"
+
+#define NS "ksmscope_"
+
+/* /sys/kernel/mm/ksm, file by file */
+static const struct {
+	int sys;
+	const char *name, *type, *help;
+	double scale;
+} sysfs_metrics[] = {
+	{ KSM_SYS_RUN, "ksmd_run", "gauge",
+	  "ksmd's run knob: 0 stopped, 1 merging, 2 unmerging everything", 1 },
+	{ KSM_SYS_PAGES_TO_SCAN, "ksmd_pages_to_scan", "gauge",
+	  "Pages ksmd scans per wake-up", 1 },
+	{ KSM_SYS_SLEEP_MILLISECS, "ksmd_sleep_seconds", "gauge",
+	  "How long ksmd sleeps between wake-ups (sleep_millisecs)", 1e-3 },
+	{ KSM_SYS_MERGE_ACROSS_NODES, "ksmd_merge_across_nodes", "gauge",
+	  "1 if pages of different NUMA nodes may merge", 1 },
+	{ KSM_SYS_MAX_PAGE_SHARING, "ksmd_max_page_sharing", "gauge",
+	  "Most rmap_items one stable node may have before a chain forms", 1 },
+	{ KSM_SYS_USE_ZERO_PAGES, "ksmd_use_zero_pages", "gauge",
+	  "1 if empty pages merge with the kernel's zero page", 1 },
+	{ KSM_SYS_PAGES_SHARED, "pages_shared", "gauge",
+	  "KSM pages in use (stable tree pages)", 1 },
+	{ KSM_SYS_PAGES_SHARING, "pages_sharing", "gauge",
+	  "Page table entries mapping a KSM page, less one per KSM page", 1 },
+	{ KSM_SYS_PAGES_UNSHARED, "pages_unshared", "gauge",
+	  "Pages checked for merging that are unique (unstable tree)", 1 },
+	{ KSM_SYS_PAGES_VOLATILE, "pages_volatile", "gauge",
+	  "Pages changing too fast to be placed in a tree", 1 },
+	{ KSM_SYS_STABLE_NODE_CHAINS, "stable_node_chains", "gauge",
+	  "Stable node chains (KSM pages past max_page_sharing)", 1 },
+	{ KSM_SYS_STABLE_NODE_DUPS, "stable_node_dups", "gauge",
+	  "Stable nodes that are dups of a chain", 1 },
+	{ KSM_SYS_FULL_SCANS, "full_scans_total", "counter",
+	  "Passes ksmd completed over all mergeable areas", 1 },
+	{ KSM_SYS_KSM_ZERO_PAGES, "zero_pages", "gauge",
+	  "Empty pages merged with the kernel's zero page", 1 },
+	{ KSM_SYS_GENERAL_PROFIT, "general_profit_bytes", "gauge",
+	  "Memory KSM saves less what its rmap_items cost (kernel's figure)",
+	  1 },
+	{ KSM_SYS_PAGES_SCANNED, "pages_scanned_total", "counter",
+	  "Pages ksmd scanned", 1 },
+};
+
+/* per event class: the monotonic count since the programs were loaded */
+static const char *const class_help[KSM_CLASS_NR] = {
+	[KSM_CLASS_SCANS] = "Full scans ksmd completed (ksm_stop_scan)",
+	[KSM_CLASS_MERGES] = "Pages merged with a KSM page (err 0)",
+	[KSM_CLASS_MERGE_FAILS] = "Merges with a KSM page that failed",
+	[KSM_CLASS_UNMERGES] = "rmap_items that left a stable node",
+	[KSM_CLASS_STABLE_INSERTS] = "Stable tree insertions",
+	[KSM_CLASS_UNSTABLE_INSERTS] = "Unstable tree insertions",
+	[KSM_CLASS_APPENDS] = "rmap_items appended to a stable node",
+	[KSM_CLASS_NODES_REMOVED] = "Stable nodes removed (ksm_remove_ksm_page)",
+	[KSM_CLASS_STALE] = "Stale stable nodes removed by get_ksm_page",
+	[KSM_CLASS_RETRIES] = "get_ksm_page retries after a kpfn change",
+	[KSM_CLASS_MIGRATIONS] = "KSM pages migrated",
+	[KSM_CLASS_PURGES] = "Stable nodes or lazyfree pages purged",
+	[KSM_CLASS_RMAP_WALKS] = "Passes of rmap_walk_ksm",
+	[KSM_CLASS_ENTERS] = "Processes that entered KSM (ksm_enter)",
+	[KSM_CLASS_EXITS] = "Processes that left KSM (ksm_exit)",
+};
+
+static void one(FILE *f, const char *name, const char *type,
+		const char *help, double v)
+{
+	ksm_prom_family(f, name, type, help);
+	ksm_prom_sample(f, name, v, 0);
+}
+
+static void sysfs_part(FILE *f, const struct sample *cur)
+{
+	const struct ksm_snapshot *s = &cur->sys;
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(sysfs_metrics) / sizeof(sysfs_metrics[0]); i++) {
+		if (!s->have[sysfs_metrics[i].sys])
+			continue;
+		snprintf(name, sizeof(name), NS "%s", sysfs_metrics[i].name);
+		one(f, name, sysfs_metrics[i].type, sysfs_metrics[i].help,
+		    (double)s->v[sysfs_metrics[i].sys] * sysfs_metrics[i].scale);
+	}
+	one(f, NS "saved_bytes", "gauge", "Memory KSM saves: pages_sharing "
+	    "times the page size", (double)s->v[KSM_SYS_PAGES_SHARING] *
+	    (double)sysconf(_SC_PAGESIZE));
+}
+
+static void events_part(FILE *f, const struct sample *cur,
+			const struct ksm_bpf *b)
+{
+	char name[96], help[160];
+	int c, t;
+
+	if (!b->skel)
+		return;
+	for (c = 0; c < KSM_CLASS_NR; c++) {
+		if (!ksm_class_available(c, b->attached))
+			continue;
+		snprintf(name, sizeof(name), NS "%s_total", ksm_class_desc[c].key);
+		snprintf(help, sizeof(help), "%s, since ksmtop attached",
+			 class_help[c]);
+		one(f, name, "counter", help,
+		    (double)cur->cnt[ksm_class_desc[c].slot]);
+	}
+	ksm_prom_family(f, NS "tracepoint_events_total", "counter",
+			"Hits of each attached ksm:* tracepoint since ksmtop "
+			"attached");
+	for (t = 0; t < KSM_EV_NR; t++)
+		if (b->attached[t])
+			ksm_prom_sample(f, NS "tracepoint_events_total",
+					(double)cur->cnt[t], 1, "tracepoint",
+					ksm_event_desc[t].name);
+	ksm_prom_family(f, NS "tracepoint_attached", "gauge",
+			"1 if the ksm:* tracepoint is attached, 0 if this "
+			"kernel lacks it");
+	for (t = 0; t < KSM_EV_NR; t++)
+		ksm_prom_sample(f, NS "tracepoint_attached", b->attached[t], 1,
+				"tracepoint", ksm_event_desc[t].name);
+	one(f, NS "lost_events_total", "counter", "Events the ring buffer had "
+	    "no room for (the invariant checker missed them)",
+	    (double)cur->cnt[KSM_CNT_LOST]);
+}
+
+static void procs_part(FILE *f, const struct view *v)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;	/* of a long long in struct row, or ... */
+		size_t loff;	/* ... of a long (when off is 0) */
+	} m[] = {
+		{ "process_merging_pages", "gauge", "Pages of the process "
+		  "mapped to a KSM page (/proc/PID/ksm_merging_pages)", 0,
+		  offsetof(struct row, merging) },
+		{ "process_rmap_items", "gauge", "rmap_items of the process "
+		  "(/proc/PID/ksm_stat)", 0, offsetof(struct row, rmap) },
+		{ "process_zero_pages", "gauge", "Pages of the process merged "
+		  "with the zero page", 0, offsetof(struct row, zero) },
+		{ "process_profit_bytes", "gauge", "What KSM saves the process "
+		  "less its rmap_items (ksm_process_profit)", 0,
+		  offsetof(struct row, profit) },
+		{ "process_merges_total", "counter", "Pages of the process "
+		  "merged since ksmtop attached", offsetof(struct row, merges),
+		  0 },
+		{ "process_unmerges_total", "counter", "rmap_items of the "
+		  "process that left a stable node since ksmtop attached",
+		  offsetof(struct row, unmerges), 0 },
+		{ "process_dropped_total", "counter", "rmap_items of the "
+		  "process dropped with their whole stable node",
+		  offsetof(struct row, dropped), 0 },
+	};
+	long others = 0;
+	size_t k;
+	int i;
+
+	one(f, NS "processes", "gauge", "Processes with KSM state (rmap_items "
+	    "or merging pages) that pass ksmtop's filters", v->nrows);
+	for (i = v->nshown; i < v->nrows; i++)
+		others += v->rows[i].merging;
+	one(f, NS "processes_unlisted_merging_pages", "gauge", "Merging pages "
+	    "of the processes beyond the listed top N", (double)others);
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		char name[96], pid[16];
+		bool any = false;
+
+		snprintf(name, sizeof(name), NS "%s", m[k].name);
+		for (i = 0; i < v->nshown; i++) {
+			const struct row *r = &v->rows[i];
+			double val;
+
+			if (m[k].off) {
+				long long x = *(const long long *)
+					((const char *)r + m[k].off);
+
+				if (x < 0)
+					continue;
+				val = (double)x;
+			} else {
+				val = (double)*(const long *)
+					((const char *)r + m[k].loff);
+			}
+			if (!any)
+				ksm_prom_family(f, name, m[k].type, m[k].help);
+			any = true;
+			snprintf(pid, sizeof(pid), "%d", r->pid);
+			ksm_prom_sample(f, name, val, 2, "pid", pid, "comm",
+					r->comm[0] ? r->comm : "?");
+		}
+	}
+}
+
+static void checks_part(FILE *f, const struct ksm_checker *c, bool checking)
+{
+	int i;
+
+	ksm_prom_family(f, NS "invariant_checked", "gauge", "1 if ksmtop checks "
+			"the invariant on this kernel (docs/invariants.md)");
+	for (i = 1; i < KSM_INV_NR; i++)
+		ksm_prom_sample(f, NS "invariant_checked",
+				checking && c->checkable[i], 1, "invariant",
+				ksm_inv_desc[i].id);
+	ksm_prom_family(f, NS "invariant_violations_total", "counter",
+			"Confirmed violations of the invariant since ksmtop "
+			"attached");
+	for (i = 1; i < KSM_INV_NR; i++)
+		ksm_prom_sample(f, NS "invariant_violations_total",
+				(double)c->found[i], 1, "invariant",
+				ksm_inv_desc[i].id);
+}
+
+/* the exporter process itself, under the names client libraries use */
+static void self_part(FILE *f, const struct ksm_bpf *b,
+		      const struct sample *cur, const struct ksm_http *h)
+{
+	struct rusage ru;
+	long pages = 0, ticks = sysconf(_SC_CLK_TCK);
+	unsigned long long start = 0;
+	double btime = 0;
+	char line[256];
+	struct dirent *d;
+	FILE *p;
+	DIR *dir;
+	int i, fds = 0;
+
+	if (b->stats_fd >= 0) {
+		one(f, NS "bpf_run_seconds_total", "counter", "CPU time ksmtop's "
+		    "BPF programs ran (kernel.bpf_stats_enabled)",
+		    (double)cur->run_ns / 1e9);
+		one(f, NS "bpf_runs_total", "counter", "Runs of ksmtop's BPF "
+		    "programs", (double)cur->run_cnt);
+	}
+	ksm_prom_family(f, NS "http_requests_total", "counter",
+			"HTTP requests answered, by status code");
+	for (i = 0; i < KSM_HTTP_NCODES; i++) {
+		char code[8];
+
+		snprintf(code, sizeof(code), "%d", ksm_http_codes[i]);
+		ksm_prom_sample(f, NS "http_requests_total",
+				(double)h->answered[i], 1, "code", code);
+	}
+	one(f, NS "http_connections_dropped_total", "counter", "Connections "
+	    "closed unanswered: timed out, reset by the client, or given up "
+	    "for a new one when all were taken",
+	    (double)h->dropped);
+	getrusage(RUSAGE_SELF, &ru);
+	one(f, "process_cpu_seconds_total", "counter", "User and system CPU "
+	    "time of ksmtop", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	p = fopen("/proc/self/statm", "r");
+	if (p) {
+		if (fscanf(p, "%*d %ld", &pages) != 1)
+			pages = 0;
+		fclose(p);
+	}
+	one(f, "process_resident_memory_bytes", "gauge", "Resident memory of "
+	    "ksmtop", (double)pages * (double)sysconf(_SC_PAGESIZE));
+	dir = opendir("/proc/self/fd");
+	while (dir && (d = readdir(dir)))
+		fds += d->d_name[0] != '.';
+	if (dir)
+		closedir(dir);
+	one(f, "process_open_fds", "gauge", "Open file descriptors of ksmtop",
+	    fds - 1);	/* less the directory being read */
+	p = fopen("/proc/stat", "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (sscanf(line, "btime %lf", &btime) == 1)
+			break;
+	if (p)
+		fclose(p);
+	p = fopen("/proc/self/stat", "r");
+	if (p && fgets(line, sizeof(line), p)) {
+		char *q = strrchr(line, ')');
+
+		/* field 22, starttime: the 20th after the comm */
+		if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				 "%*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+				 &start) != 1)
+			start = 0;
+	}
+	if (p)
+		fclose(p);
+	if (btime > 0 && start && ticks > 0)
+		one(f, "process_start_time_seconds", "gauge", "When ksmtop "
+		    "started, seconds since the epoch",
+		    btime + (double)start / (double)ticks);
+}
+
+char *exporter_render(const struct view *v, const struct sample *cur,
+		      const struct ksm_bpf *b, const struct ksm_checker *c,
+		      bool checking, const struct ksm_http *h, size_t *len)
+{
+	char *doc = NULL;
+	struct utsname u;
+	FILE *f;
+
+	f = open_memstream(&doc, len);
+	if (!f)
+		return NULL;
+	uname(&u);
+	ksm_prom_family(f, NS "info", "gauge", "What ksmtop attached to: "
+			"fidelity full (patched kernel), upstream (ksm:* of "
+			"6.4+) or counters (no BPF)");
+	ksm_prom_sample(f, NS "info", 1, 3, "fidelity",
+			ksm_fidelity_name(b->fidelity), "kernel", u.release,
+			"via", b->via ? b->via : "none");
+	sysfs_part(f, cur);
+	events_part(f, cur, b);
+	procs_part(f, v);
+	checks_part(f, c, checking);
+	self_part(f, b, cur, h);
+	if (fclose(f)) {
+		free(doc);
+		return NULL;
+	}
+	return doc;
+}
