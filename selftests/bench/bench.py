@@ -27,7 +27,9 @@ import signal
 import statistics
 import subprocess
 import sys
+import socket
 import tempfile
+import threading
 import time
 
 KSM = "/sys/kernel/mm/ksm"
@@ -441,6 +443,81 @@ def event_loss(secs):
             "note": f"{seen} streamed of {fired} fired in {secs:g} s, {lost} lost; ratio = streamed/fired"}
 
 
+def cpu_seconds(pid):
+    """CPU time of a process's main thread in seconds, to the nanosecond
+    (schedstat; utime + stime count 10 ms ticks)."""
+    with open(f"/proc/{pid}/schedstat") as fh:
+        return int(fh.read().split()[0]) / 1e9
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def scrape(port):
+    """One GET /metrics on loopback; seconds it took."""
+    t0 = time.monotonic()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: bench\r\n\r\n")
+    while s.recv(65536):
+        pass
+    s.close()
+    return time.monotonic() - t0
+
+
+def exporter(secs, rounds):
+    """ksmtop --prometheus scraped once a second (as Prometheus would)
+    next to ksmtop -b at the same interval, under the churn: the tool's
+    CPU per second.  Then scrapes per second with 8 clients at once against
+    one client (loopback, 100 scrapes per client)."""
+    cpu = {"prom": [], "batch": []}
+    tput1, tput8 = [], []
+    for r in range(rounds):
+        for kind in (("prom", "batch") if r % 2 == 0 else ("batch", "prom")):
+            port = free_port()
+            argv = [KSMTOP, "--prometheus", f"127.0.0.1:{port}", "-d", "1"] if kind == "prom" \
+                else [KSMTOP, "-b", "-d", "1"]
+            tool = Tool("ksmtop", argv, r"^ksmtop: attached")
+            if not tool.start():
+                log(f"exporter bench: ksmtop {kind} did not start: {' | '.join(tool.lines[-3:])}")
+                tool.stop()
+                continue
+            c0, t0 = cpu_seconds(tool.proc.pid), time.monotonic()
+            while time.monotonic() - t0 < secs:
+                if kind == "prom":
+                    scrape(port)
+                time.sleep(1)
+            cpu[kind].append((cpu_seconds(tool.proc.pid) - c0) / (time.monotonic() - t0))
+            if kind == "prom":
+                t1 = time.monotonic()
+                for _ in range(100):
+                    scrape(port)
+                tput1.append(100 / (time.monotonic() - t1))
+                threads = [threading.Thread(target=lambda: [scrape(port) for _ in range(100)])
+                           for _ in range(8)]
+                t1 = time.monotonic()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                tput8.append(800 / (time.monotonic() - t1))
+            tool.stop()
+        log(f"round {r + 1}: exporter cpu/s {cpu['prom'][-1:]} vs -b {cpu['batch'][-1:]}; "
+            f"scrapes/s {tput1[-1:]} with 1 client, {tput8[-1:]} with 8")
+    return [
+        summarize("exporter: ksmtop --prometheus / ksmtop -b, CPU per second", med(cpu["prom"]),
+                  med(cpu["batch"]), [p / b for p, b in zip(cpu["prom"], cpu["batch"]) if b], None, None,
+                  "cpu s/s", "no target; scraped once a second, 1 s interval, under churn"),
+        summarize("exporter: scrapes per second, 8 clients / 1 client", med(tput8), med(tput1),
+                  [x / y for x, y in zip(tput8, tput1) if y], None, None, "scrapes/s",
+                  "no target; loopback, 100 scrapes per client (the Python clients are part of it)"),
+    ]
+
+
 def startup(scripts, have, rounds):
     """exec until the tool says it is attached (ours: the attach line;
     bpftrace: its BEGIN probe, which runs once every probe is attached;
@@ -601,6 +678,8 @@ def main():
         results += cost_and_throughput(a, scripts, have, secs, rounds)
         log(f"event loss: ksmtrace -j for {secs * 2:g} s")
         results.append(event_loss(secs * 2))
+        log(f"exporter: ksmtop --prometheus next to ksmtop -b, {secs:g} s each")
+        results += exporter(max(secs, 3.0), 1 if a.smoke else 3)
         churn.send_signal(signal.SIGTERM)
         churn.wait()
         churn = None

@@ -75,6 +75,16 @@ verdict() { if [ "$2" = 0 ]; then ok "$1"; else notok "$1"; fi; }
 normalize_format() {
 	sed -n '/common_pid/,$p' "$1" | grep -v common_pid | tr -s ' \t' ' ' | tr '\n' '|'
 }
+# wait_held FD: pass on a `ksmwl -p` workload's lines read from FD (as
+# comments) until it says it holds what it merged; 0 if it did in 300 s
+wait_held() {
+	local line
+	while read -r -t 300 line <&"$1"; do
+		echo "#   $line"
+		case $line in *"holding until a signal"*) return 0 ;; esac
+	done
+	return 1
+}
 # tap_lines CMD...: a checker's "PASS desc" / "FAIL desc" lines as TAP (a
 # crash of a Python checker is a failure too)
 tap_lines() {

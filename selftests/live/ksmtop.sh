@@ -60,12 +60,8 @@ after=$(cat /proc/$wl/ksm_merging_pages 2>/dev/null || echo 0)
 sed 's/^/#   /' "$B/live-ksmtop.err"
 verdict "ksmtop -j -n 4 -d 1 during merging exits 0" $rc
 json_check live "$B/live-ksmtop.json" $wl $want "$after"
-held=0
-while read -r -t 300 line <&7; do
-	echo "#   $line"
-	case $line in *"holding until a signal"*) held=1; break ;; esac
-done
-verdict "workload merged everything and holds it" $([ $held = 1 ]; echo $?)
+wait_held 7
+verdict "workload merged everything and holds it" $?
 $KT -j -n 1 -d 0.5 -p $wl >"$B/live-ksmtop-q.json" 2>/dev/null
 stat=$(cat /proc/$wl/ksm_stat)
 m=$(cat /proc/$wl/ksm_merging_pages)

@@ -69,12 +69,8 @@ $WL -r 10000 -n 20000 -p merge >"$fifo" 2>&1 &
 wl=$!
 stop_on_exit $wl
 exec 8<"$fifo"
-held=0
-while read -r -t 300 line <&8; do
-	echo "#   $line"
-	case $line in *"holding until a signal"*) held=1; break ;; esac
-done
-verdict "ksmtop --prometheus: the workload merged its 20000 pages and holds them" $([ $held = 1 ]; echo $?)
+wait_held 8
+verdict "ksmtop --prometheus: the workload merged its 20000 pages and holds them" $?
 # ten more KSM processes, so the top 5 leaves some out
 $WL -n 40 -s 120 many >"$B/prom-many.log" 2>&1 &
 many=$!

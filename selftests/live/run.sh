@@ -31,14 +31,12 @@ verdict "ksmwl merge: /proc/PID/ksm_merging_pages reached all 256 pages (${merge
 fifo=$(mktemp -u); mkfifo "$fifo"
 "$B/ksmwl" -p -n 1024 merge >"$fifo" 2>&1 &
 pid=$!
+exec 9<"$fifo"
 held=0
-while read -r line; do
-	echo "#   $line"
-	case $line in *"holding until a signal"*) held=1; break ;; esac
-done <"$fifo"
+wait_held 9 && held=1
 during=$(ksm_state)
 kill -TERM $pid; wait $pid; rc=$?
-rm -f "$fifo"
+exec 9<&-; rm -f "$fifo"
 verdict "ksmwl -p held its merged pages with ksmd running" $([ $held = 1 ] && [ "$during" != "$before" ]; echo $?)
 verdict "ksmwl killed by SIGTERM exits by the signal (status $rc)" $([ $rc = 143 ]; echo $?)
 verdict "ksmwl killed by SIGTERM restored every KSM knob" $([ "$(ksm_state)" = "$before" ]; echo $?)

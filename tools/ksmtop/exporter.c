@@ -256,6 +256,8 @@ static void self_part(FILE *f, const struct ksm_bpf *b,
 		ksm_prom_sample(f, NS "http_requests_total",
 				(double)h->answered[i], 1, "code", code);
 	}
+	one(f, NS "http_connections", "gauge", "Connections open at the last "
+	    "reading", ksm_http_open_conns(h));
 	one(f, NS "http_connections_dropped_total", "counter", "Connections "
 	    "closed unanswered: timed out, reset by the client, or given up "
 	    "for a new one when all were taken",

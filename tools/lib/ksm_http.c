@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,14 +33,12 @@ int ksm_http_parse_addr(const char *spec, int default_port,
 			struct sockaddr_storage *ss, socklen_t *sslen,
 			char *err, size_t len)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
-	char host[128], port[16];
-	struct addrinfo *ai;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	const char *colon;
+	char host[128];
 	char *end;
 	long p;
-	int rc;
 
 	if (strlen(spec) >= sizeof(host)) {
 		snprintf(err, len, "bad address '%.40s...': too long", spec);
@@ -80,20 +77,24 @@ int ksm_http_parse_addr(const char *spec, int default_port,
 			return -1;
 		}
 	}
-	snprintf(port, sizeof(port), "%ld", p);
-	/* numeric only (no resolver: it could hang), localhost excepted */
-	if (strcmp(host, "localhost"))
-		hints.ai_flags |= AI_NUMERICHOST;
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc) {
-		snprintf(err, len, "bad address '%s': %s", spec,
-			 rc == EAI_NONAME ? "not a numeric IPv4 or IPv6 address"
-					  : gai_strerror(rc));
+	/* numeric only (no resolver: it could hang, and static builds have
+	 * none), localhost excepted */
+	memset(ss, 0, sizeof(*ss));
+	if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)p);
+		*sslen = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)p);
+		*sslen = sizeof(*a6);
+	} else {
+		snprintf(err, len, "bad address '%s': not a numeric IPv4 or "
+			 "IPv6 address", spec);
 		return -1;
 	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*sslen = ai->ai_addrlen;
-	freeaddrinfo(ai);
 	return 0;
 }
 
