@@ -11,6 +11,9 @@
                              when the exporter started)
   http EXPORTER PID          bad requests, slow and silent clients, a
                              bounded scrape storm; no crash, no leak
+  vm FILE                    a scrape taken in the VM (patched kernel):
+                             full fidelity, every event class, every
+                             invariant checked and silent
 
 Prints "PASS desc" / "FAIL desc" lines (selftests/lib/tap.sh json_check
 reads them).  Every connection goes to 127.0.0.1 only, every loop is
@@ -162,6 +165,67 @@ def live(prom, pid, fidelity, top, pages_before):
     series = query(prom, 'count by (__name__) ({__name__=~"ksmscope_.+"})')
     say(len(series) >= 30, f"prometheus: {len(series)} ksmscope metric names "
         f"ingested")
+
+
+def parse(text):
+    """Exposition text: {(name, frozenset(labels)): value}, types."""
+    samples, types = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, typ = line.split(" ", 3)
+            types[name] = typ
+            continue
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, labels = head, {}
+        if "{" in head:
+            name, rest = head.split("{", 1)
+            for pair in rest.rstrip("}").split('",'):
+                if pair:
+                    k, v = pair.split('="', 1)
+                    labels[k] = v.rstrip('"')
+        samples[(name, frozenset(labels.items()))] = float(value)
+    return samples, types
+
+
+CLASSES = ["scans", "merges", "merge_fails", "unmerges", "stable_inserts",
+           "unstable_inserts", "appends", "nodes_removed", "stale", "retries",
+           "migrations", "purges", "rmap_walks", "enters", "exits"]
+
+
+def vm(path):
+    with open(path) as f:
+        samples, types = parse(f.read())
+
+    def get(name, **labels):
+        return samples.get((name, frozenset(labels.items())))
+
+    info = [dict(k[1]) for k in samples if k[0] == "ksmscope_info"]
+    say(len(info) == 1 and info[0].get("fidelity") == "full",
+        f"ksmtop --prometheus (vm): fidelity full on the patched kernel ({info})")
+    missing = [c for c in CLASSES if f"ksmscope_{c}_total" not in types or
+               types[f"ksmscope_{c}_total"] != "counter"]
+    say(not missing, f"ksmtop --prometheus (vm): a counter for each of the "
+        f"{len(CLASSES)} event classes (missing: {missing or 'none'})")
+    fired = {c: get(f"ksmscope_{c}_total") for c in
+             ("stable_inserts", "unstable_inserts", "appends", "stale",
+              "migrations", "purges", "rmap_walks", "unmerges")}
+    say(all(v and v > 0 for v in fired.values()),
+        f"ksmtop --prometheus (vm): the series' classes counted the mix ({fired})")
+    att = {dict(k[1])["tracepoint"]: v for k, v in samples.items()
+           if k[0] == "ksmscope_tracepoint_attached"}
+    say(len(att) == 18 and sum(att.values()) == 17 and att.get("ksm_advisor") == 0,
+        f"ksmtop --prometheus (vm): 17 of 18 tracepoints attached, "
+        f"ksm_advisor (6.8+) absent ({int(sum(att.values()))} attached)")
+    checked = {dict(k[1])["invariant"]: v for k, v in samples.items()
+               if k[0] == "ksmscope_invariant_checked"}
+    viol = sum(v for k, v in samples.items()
+               if k[0] == "ksmscope_invariant_violations_total")
+    say(len(checked) == 9 and all(v == 1 for v in checked.values()) and
+        viol == 0 and get("ksmscope_lost_events_total") == 0,
+        f"ksmtop --prometheus (vm): I1-I9 all checked, {viol:.0f} violations, "
+        f"{get('ksmscope_lost_events_total')} lost")
 
 
 def exchange(hostport, data, timeout=5.0, shut=True):
@@ -346,6 +410,8 @@ def main():
         live(*args)
     elif mode == "http":
         http(*args)
+    elif mode == "vm":
+        vm(*args)
     else:
         sys.exit(f"prom_check.py: unknown mode {mode}")
 

@@ -55,7 +55,7 @@ run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
 	-- sh -c "ksmtrace --check -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
-	> >(grep --line-buffered -v '^KSMTOP \|^    [0-9]')
+	> >(grep --line-buffered -v '^KSMTOP \|^KSMPROM \|^    [0-9]')
 rc=$?
 wait $! 2>/dev/null
 verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
@@ -69,6 +69,14 @@ if grep -aq '^KSMTOP_RC' "$B/vm-console.log"; then
 		$(grep -aq '^KSMTOP_RC 0$' "$B/vm-console.log"; echo $?)
 	grep -a '^KSMTOP {' "$B/vm-console.log" | cut -c8- >"$B/vm-ksmtop.json"
 	json_check vm "$B/vm-ksmtop.json"
+	# the exporter on the patched kernel: full fidelity, every class
+	verdict "ksmtop --prometheus (vm): scraped in the guest (busybox wget)" \
+		$(grep -aq '^KSMPROM_RC 0$' "$B/vm-console.log"; echo $?)
+	grep -a '^KSMPROM ' "$B/vm-console.log" | cut -c9- | tr -d '\r' >"$B/vm-metrics.txt"
+	lint=$(promtool check metrics <"$B/vm-metrics.txt" 2>&1); prc=$?
+	verdict "ksmtop --prometheus (vm): promtool check metrics finds nothing${lint:+ ($lint)}" \
+		$([ $prc = 0 ] && [ -z "$lint" ]; echo $?)
+	tap_lines python3 selftests/lib/prom_check.py vm "$B/vm-metrics.txt"
 else
 	notok "ksmtop (vm): ran in the guest"
 fi

@@ -71,9 +71,11 @@ tracepoint_tests() {
 	echo 1 >$T/events/ksm/enable
 	: >$TR
 
-	# ksmtop watches the whole mix; the host checks its JSON lines
+	# ksmtop watches the whole mix, exporting as well; the host checks
+	# its JSON lines and its last scrape
 	if command -v ksmtop >/dev/null; then
-		ksmtop -j -d 2 -N 5 >/tmp/ksmtop.json 2>/tmp/ksmtop.err &
+		ip link set lo up
+		ksmtop -j -d 2 -N 5 --prometheus 127.0.0.1:9757 >/tmp/ksmtop.json 2>/tmp/ksmtop.err &
 		KSMTOP_PID=$!
 	fi
 
@@ -92,6 +94,9 @@ tracepoint_tests() {
 	run_workload lazyfree -n 512 lazyfree
 	if [ -n "${KSMTOP_PID:-}" ]; then
 		sleep 3
+		wget -q -O /tmp/metrics http://127.0.0.1:9757/metrics
+		echo "KSMPROM_RC $?"
+		sed 's/^/KSMPROM /' /tmp/metrics
 		kill -TERM $KSMTOP_PID; wait $KSMTOP_PID
 		echo "KSMTOP_RC $?"
 		sed 's/^/KSMTOP_ERR /' /tmp/ksmtop.err
