@@ -228,13 +228,12 @@ def vm(path):
         f"{get('ksmscope_lost_events_total')} lost")
 
 
-def exchange(hostport, data, timeout=5.0, shut=True):
-    """Send data, read the whole answer (the server closes)."""
+def exchange(hostport, data, timeout=5.0):
+    """Send data, half-close, read the whole answer (the server closes)."""
     s = socket.create_connection(loopback(hostport), timeout=timeout)
     try:
         s.sendall(data)
-        if shut:
-            s.shutdown(socket.SHUT_WR)
+        s.shutdown(socket.SHUT_WR)
         out = b""
         while True:
             b = s.recv(65536)

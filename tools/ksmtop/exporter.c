@@ -140,32 +140,37 @@ static void events_part(FILE *f, const struct sample *cur,
 	    (double)cur->cnt[KSM_CNT_LOST]);
 }
 
+/* per-process values; < 0: not known (no task iterator, or upstream) */
+static double p_merging(const struct row *r) { return (double)r->merging; }
+static double p_rmap(const struct row *r) { return (double)r->rmap; }
+static double p_zero(const struct row *r) { return (double)r->zero; }
+static double p_profit(const struct row *r) { return (double)r->profit; }
+static double p_merges(const struct row *r) { return (double)r->merges; }
+static double p_unmerges(const struct row *r) { return (double)r->unmerges; }
+static double p_dropped(const struct row *r) { return (double)r->dropped; }
+
 static void procs_part(FILE *f, const struct view *v)
 {
 	static const struct {
 		const char *name, *type, *help;
-		size_t off;	/* of a long long in struct row, or ... */
-		size_t loff;	/* ... of a long (when off is 0) */
+		double (*get)(const struct row *r);
 	} m[] = {
 		{ "process_merging_pages", "gauge", "Pages of the process "
-		  "mapped to a KSM page (/proc/PID/ksm_merging_pages)", 0,
-		  offsetof(struct row, merging) },
+		  "mapped to a KSM page (/proc/PID/ksm_merging_pages)",
+		  p_merging },
 		{ "process_rmap_items", "gauge", "rmap_items of the process "
-		  "(/proc/PID/ksm_stat)", 0, offsetof(struct row, rmap) },
+		  "(/proc/PID/ksm_stat)", p_rmap },
 		{ "process_zero_pages", "gauge", "Pages of the process merged "
-		  "with the zero page", 0, offsetof(struct row, zero) },
+		  "with the zero page", p_zero },
 		{ "process_profit_bytes", "gauge", "What KSM saves the process "
-		  "less its rmap_items (ksm_process_profit)", 0,
-		  offsetof(struct row, profit) },
+		  "less its rmap_items (ksm_process_profit)", p_profit },
 		{ "process_merges_total", "counter", "Pages of the process "
-		  "merged since ksmtop attached", offsetof(struct row, merges),
-		  0 },
+		  "merged since ksmtop attached", p_merges },
 		{ "process_unmerges_total", "counter", "rmap_items of the "
 		  "process that left a stable node since ksmtop attached",
-		  offsetof(struct row, unmerges), 0 },
+		  p_unmerges },
 		{ "process_dropped_total", "counter", "rmap_items of the "
-		  "process dropped with their whole stable node",
-		  offsetof(struct row, dropped), 0 },
+		  "process dropped with their whole stable node", p_dropped },
 	};
 	long others = 0;
 	size_t k;
@@ -184,19 +189,10 @@ static void procs_part(FILE *f, const struct view *v)
 		snprintf(name, sizeof(name), NS "%s", m[k].name);
 		for (i = 0; i < v->nshown; i++) {
 			const struct row *r = &v->rows[i];
-			double val;
+			double val = m[k].get(r);
 
-			if (m[k].off) {
-				long long x = *(const long long *)
-					((const char *)r + m[k].off);
-
-				if (x < 0)
-					continue;
-				val = (double)x;
-			} else {
-				val = (double)*(const long *)
-					((const char *)r + m[k].loff);
-			}
+			if (val < 0 && m[k].type[0] == 'c')	/* unknown */
+				continue;
 			if (!any)
 				ksm_prom_family(f, name, m[k].type, m[k].help);
 			any = true;
