@@ -107,6 +107,13 @@ struct {
 
 /* zeroes to create states from: too large for the BPF stack; never written */
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KSM_MAX_RETRIES);
+	__type(key, struct ksm_retry_key);
+	__type(value, __u64);		/* when the retry was seen */
+} retries SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -313,7 +320,8 @@ static __always_inline void kpfn_drop(__u64 kpfn, __u64 node)
 
 /*
  * An rmap_item on a node that was removed was dropped with it; for the
- * last one of the node no event says so: notice it here.
+ * last one of the node no event says so: notice it here.  A node whose
+ * state the LRU map evicted is unknown: its items are not judged.
  */
 static __always_inline void item_settle(struct ksm_item_state *it)
 {
@@ -322,7 +330,7 @@ static __always_inline void item_settle(struct ksm_item_state *it)
 	if (it->state != KSM_ITEM_STABLE)
 		return;
 	n = bpf_map_lookup_elem(&nodes, &it->node);
-	if (n && ((n->flags & KSM_NODE_DEAD) || n->gen != it->node_gen))
+	if (!n || (n->flags & KSM_NODE_DEAD) || n->gen != it->node_gen)
 		it->state = KSM_ITEM_NONE;
 }
 
@@ -479,8 +487,18 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		n->flags |= KSM_NODE_MIGRATED;
 		kpfn_drop(ctx[1], node);
 		kpfn_set(ctx[2], node, 1);
+		/* a retry that was waiting for this migration: resolved */
+		if (check_full) {
+			struct ksm_retry_key rk = { .node = node, .kpfn = ctx[2] };
+
+			bpf_map_delete_elem(&retries, &rk);
+		}
 		break;
-	case KSM_EV_GET_KSM_PAGE_RETRY:		/* node old new why */
+	case KSM_EV_GET_KSM_PAGE_RETRY: {	/* node old new why */
+		struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
+		__u64 ts = bpf_ktime_get_ns();
+		__u32 inv = KSM_INV_I2 | KSM_VIOL_SUSPECT;
+
 		node = ctx[0];
 		n = node_get(node);
 		if (!n)
@@ -488,13 +506,22 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		/*
 		 * I2: the new kpfn is the last migration's.  The migration's
 		 * event comes after its kpfn update, so it may not be here
-		 * yet: user space confirms a mismatch a little later.
+		 * yet: the retry waits in "retries" for it, and user space
+		 * judges it a little later.  A migration recorded on another
+		 * CPU between the test and the update is seen by the re-read.
 		 */
-		if (!(n->flags & KSM_NODE_MIGRATED) || n->migr_new != ctx[2])
-			violation(ctx, type, nargs,
-				  KSM_INV_I2 | KSM_VIOL_SUSPECT, node, 0, 0,
-				  ctx[2], n->migr_new);
+		if ((n->flags & KSM_NODE_MIGRATED) && n->migr_new == ctx[2])
+			break;
+		if (bpf_map_update_elem(&retries, &rk, &ts, BPF_ANY))
+			inv |= KSM_VIOL_UNTRACKED;
+		else if (*(volatile __u64 *)&n->migr_new == ctx[2]) {
+			bpf_map_delete_elem(&retries, &rk);
+			break;
+		}
+		violation(ctx, type, nargs, inv, node, 0, 0, ctx[2],
+			  n->migr_new);
 		break;
+	}
 	case KSM_EV_MERGE_WITH_KSM_PAGE: {	/* ksm_page pfn item mm err */
 		struct ksm_kpfn_state *k;
 

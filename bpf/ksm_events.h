@@ -40,6 +40,7 @@ enum ksm_ev_type {
 #define KSM_COMM_LEN 16
 #define KSM_MAX_NIDS 64
 #define KSM_MAX_MMS 16384
+#define KSM_MAX_RETRIES 1024	/* get_ksm_page retries awaiting their migration */
 
 /* Records of the ring buffer that are not tracepoints */
 #define KSM_REC_VIOLATION 32
@@ -78,6 +79,18 @@ enum ksm_inv {
 	KSM_INV_NR
 };
 #define KSM_VIOL_SUSPECT 0x100
+/* a suspect I2 whose key could not be kept in map "retries" (full) */
+#define KSM_VIOL_UNTRACKED 0x200
+
+/*
+ * Map "retries": a get_ksm_page retry to a kpfn no migration of the node
+ * has gone to yet.  The migration's event deletes it; user space judges
+ * the retry a violation only if its key is still there when it is due.
+ */
+struct ksm_retry_key {
+	__u64 node;
+	__u64 kpfn;
+};
 
 /* Which args name an mm, a pfn, a stable node, an rmap_item (bit i: args[i]) */
 struct ksm_ev_roles {

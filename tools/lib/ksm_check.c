@@ -63,8 +63,8 @@ void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
 	}
 	ksm_snapshot_read(&c->base);
 	ksm_bpf_counters(b, c->base_cnt);
-	c->tree_empty_at_start = !c->base.v[KSM_SYS_PAGES_SHARED] &&
-				 !c->base.v[KSM_SYS_PAGES_SHARING];
+	for (i = 0; i < 10 && !c->i5_ready; i++)
+		ksm_check_counters(c);
 }
 
 unsigned long long ksm_check_total(const struct ksm_checker *c)
@@ -266,12 +266,14 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 void ksm_check_poll(struct ksm_checker *c, bool final)
 {
 	int fd = ksm_bpf_map_fd(c->b, "nodes"), i, k = 0;
+	int rfd = ksm_bpf_map_fd(c->b, "retries");
 	double t = now();
 
 	for (i = 0; i < c->npending; i++) {
 		const struct ksm_event *e = &c->pending[i].e;
 		struct ksm_node_state ns;
-		__u64 node = e->args[1], want = e->args[5];
+		__u64 node = e->args[1], want = e->args[5], ts;
+		struct ksm_retry_key rk = { .node = node, .kpfn = want };
 		bool ok = false;
 		unsigned int h;
 
@@ -279,7 +281,17 @@ void ksm_check_poll(struct ksm_checker *c, bool final)
 			c->pending[k++] = c->pending[i];
 			continue;
 		}
-		if (fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns)) {
+		/*
+		 * The migration to the retry's kpfn deletes its key: gone
+		 * means it came, however much the node did since (its
+		 * history holds only the last KSM_NODE_HIST events).
+		 */
+		if (rfd >= 0 && !(e->args[0] & KSM_VIOL_UNTRACKED)) {
+			ok = bpf_map_lookup_elem(rfd, &rk, &ts) != 0;
+			if (!ok)
+				bpf_map_delete_elem(rfd, &rk);
+		}
+		if (!ok && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns)) {
 			/* any migration of the node to that pfn will do */
 			for (h = 0; h < KSM_NODE_HIST && !ok; h++)
 				ok = ns.hist[h].type == KSM_EV_MIGRATE_PAGE &&
@@ -297,35 +309,60 @@ void ksm_check_poll(struct ksm_checker *c, bool final)
 	c->npending = k;
 }
 
+/*
+ * sysfs between two readings of BPF's counts: true if no event came in
+ * between, so the two agree on what happened.
+ */
+static bool quiet_reading(struct ksm_checker *c, __u64 *cnt,
+			  struct ksm_snapshot *s)
+{
+	__u64 again[KSM_CNT_NR];
+
+	ksm_bpf_counters(c->b, cnt);
+	ksm_snapshot_read(s);
+	ksm_bpf_counters(c->b, again);
+	return !memcmp(cnt, again, sizeof(again));
+}
+
 int ksm_check_counters(struct ksm_checker *c)
 {
-	__u64 a[KSM_CNT_NR], b[KSM_CNT_NR];
+	__u64 a[KSM_CNT_NR];
 	struct ksm_snapshot s;
 	long long unshared, total, want_u, want_t;
 
 	if (!c->checkable[KSM_INV_I5])
 		return 0;
-	ksm_bpf_counters(c->b, a);
-	ksm_snapshot_read(&s);
-	ksm_bpf_counters(c->b, b);
-	if (memcmp(a, b, sizeof(a)))
-		return 0;	/* events during the reading: not quiescent */
+	if (!quiet_reading(c, a, &s))
+		return 0;
+	if (!c->i5_ready) {
+		/*
+		 * The baseline too must be read with no event in between:
+		 * one event between sysfs and the counts would be a lasting
+		 * difference of one, reported as I5 on a correct kernel.
+		 */
+		c->i5_base = s;
+		memcpy(c->i5_cnt, a, sizeof(a));
+		c->tree_empty_at_start = !s.v[KSM_SYS_PAGES_SHARED] &&
+					 !s.v[KSM_SYS_PAGES_SHARING];
+		c->i5_ready = true;
+		return 0;
+	}
 	unshared = s.v[KSM_SYS_PAGES_UNSHARED];
-	want_u = c->base.v[KSM_SYS_PAGES_UNSHARED] +
+	want_u = c->i5_base.v[KSM_SYS_PAGES_UNSHARED] +
 		 (long long)(a[KSM_EV_UNSTABLE_TREE_INSERT] -
-			     c->base_cnt[KSM_EV_UNSTABLE_TREE_INSERT]) -
+			     c->i5_cnt[KSM_EV_UNSTABLE_TREE_INSERT]) -
 		 (long long)(a[KSM_CNT_UNSTABLE_OUT] -
-			     c->base_cnt[KSM_CNT_UNSTABLE_OUT]);
+			     c->i5_cnt[KSM_CNT_UNSTABLE_OUT]);
 	total = s.v[KSM_SYS_PAGES_SHARED] + s.v[KSM_SYS_PAGES_SHARING];
 	want_t = total;
 	if (c->tree_empty_at_start &&
-	    a[KSM_CNT_DROPPED_UNKNOWN] == c->base_cnt[KSM_CNT_DROPPED_UNKNOWN])
+	    a[KSM_CNT_DROPPED_UNKNOWN] == c->i5_cnt[KSM_CNT_DROPPED_UNKNOWN])
 		want_t = (long long)(a[KSM_EV_STABLE_TREE_APPEND] -
-				     c->base_cnt[KSM_EV_STABLE_TREE_APPEND]) -
+				     c->i5_cnt[KSM_EV_STABLE_TREE_APPEND]) -
 			 (long long)(a[KSM_CNT_STABLE_OUT] -
-				     c->base_cnt[KSM_CNT_STABLE_OUT]) -
+				     c->i5_cnt[KSM_CNT_STABLE_OUT]) -
 			 (long long)(a[KSM_CNT_DROPPED_KNOWN] -
-				     c->base_cnt[KSM_CNT_DROPPED_KNOWN]);
+				     c->i5_cnt[KSM_CNT_DROPPED_KNOWN]);
 	else
 		snprintf(c->i5_note, sizeof(c->i5_note), "I5 checks "
 			 "pages_unshared only (stable tree not empty at start)");
@@ -379,12 +416,18 @@ void ksm_check_leftovers(struct ksm_checker *c)
 		 */
 		if (x.scans + 2 > ksm_bpf_scans_done(c->b))
 			continue;
-		/* dropped with its node (no event names the last item) */
-		if (!bpf_map_lookup_elem(nfd, &is.node, &ns) &&
-		    ((ns.flags & KSM_NODE_DEAD) || ns.gen != is.node_gen))
+		/*
+		 * dropped with its node (no event names the last item), or
+		 * the node's state was evicted from the LRU map: unknown
+		 */
+		if (bpf_map_lookup_elem(nfd, &is.node, &ns) ||
+		    (ns.flags & KSM_NODE_DEAD) || ns.gen != is.node_gen)
 			continue;
 		ksm_check_report(c, KSM_INV_I6, "rmap_item still stable two "
 				 "full scans after its mm exited",
 				 is.node, key, NULL);
+		/* reported once: ksmtop looks again every few intervals */
+		is.state = KSM_ITEM_NONE;
+		bpf_map_update_elem(ifd, &key, &is, BPF_EXIST);
 	}
 }

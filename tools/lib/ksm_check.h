@@ -36,10 +36,18 @@ struct ksm_checker {
 		struct ksm_event e;
 	} pending[KSM_CHECK_PENDING];
 	int npending;
-	/* I5 baseline */
+	/* at attach, for the summaries */
 	struct ksm_snapshot base;
 	__u64 base_cnt[KSM_CNT_NR];
-	bool tree_empty_at_start;
+	/*
+	 * I5 baseline: sysfs and BPF's counts read with no event in
+	 * between (at attach if KSM was quiet, else at the first quiet
+	 * reading after it)
+	 */
+	bool i5_ready;
+	struct ksm_snapshot i5_base;
+	__u64 i5_cnt[KSM_CNT_NR];
+	bool tree_empty_at_start;	/* at the I5 baseline */
 	int i5_mismatch_runs;
 	long long i5_last[2];
 	char i5_note[160];
@@ -53,8 +61,9 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e);
 void ksm_check_poll(struct ksm_checker *c, bool final);
 /*
  * Counters against sysfs (I5), once: returns 1 if compared, 0 if the
- * kernel was not quiescent.  Call at quiescent points, e.g. repeatedly at
- * the end of a check.
+ * kernel was not quiescent or this reading became the baseline (the
+ * first quiet one).  Call at quiescent points, e.g. repeatedly at the end
+ * of a check.
  */
 int ksm_check_counters(struct ksm_checker *c);
 /* rmap_items still stable for mms that exited (I6); at the end. */
