@@ -472,7 +472,9 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 			node_removed(ctx, type, nargs, n, node);
 		}
 		break;
-	case KSM_EV_MIGRATE_PAGE:	/* node old_pfn new_pfn old_nid new_nid */
+	case KSM_EV_MIGRATE_PAGE: {	/* node old_pfn new_pfn old_nid new_nid */
+		struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
+
 		node = ctx[0];
 		n = node_get(node);
 		if (!n)
@@ -487,13 +489,13 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		n->flags |= KSM_NODE_MIGRATED;
 		kpfn_drop(ctx[1], node);
 		kpfn_set(ctx[2], node, 1);
-		/* a retry that was waiting for this migration: resolved */
-		if (check_full) {
-			struct ksm_retry_key rk = { .node = node, .kpfn = ctx[2] };
-
-			bpf_map_delete_elem(&retries, &rk);
-		}
+		/*
+		 * a retry waiting for this migration is answered (after the
+		 * store to migr_new, which the retry re-reads)
+		 */
+		bpf_map_delete_elem(&retries, &rk);
 		break;
+	}
 	case KSM_EV_GET_KSM_PAGE_RETRY: {	/* node old new why */
 		struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
 		__u64 ts = bpf_ktime_get_ns();

@@ -147,6 +147,18 @@ static void test_http(void)
 	check(route("GET /metrics HTTP/1.1\r\nHost: x\r\n", &head) == 0 &&
 	      route("GET /metr", &head) == 0 && route("", &head) == 0,
 	      "http: incomplete requests wait");
+	{
+		/* what a client sending a byte at a time gets read as */
+		static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+		size_t k, bad = 0;
+
+		for (k = 0; k + 1 < sizeof(req) - 1; k++)
+			if (ksm_http_route(req, k, "/metrics", &head) != 0)
+				bad = k;
+		check(!bad && route(req, &head) == 200,
+		      "http: every prefix of a request waits (a CR before its "
+		      "LF too), the whole is 200");
+	}
 	check(route("\x01\x02garbage", &head) == 400 &&
 	      route("get /metrics HTTP/1.1\r\n", &head) == 400 &&
 	      route("GET /metrics\r\n\r\n", &head) == 400 &&

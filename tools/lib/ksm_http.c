@@ -135,11 +135,14 @@ int ksm_http_route(const char *req, size_t len, const char *path, bool *head)
 	int code;
 
 	*head = false;
-	/* the request line is printable ASCII: garbage is refused as soon
-	 * as it arrives, not when the client stops sending */
+	/*
+	 * the request line is printable ASCII: garbage is refused as soon
+	 * as it arrives, not when the client stops sending.  Its CR may
+	 * have come without the LF yet (a client sending a byte at a time).
+	 */
 	end = eol ? eol : req + len;
-	if (eol && eol > req && eol[-1] == '\r')
-		end = eol - 1;
+	if (end > req && end[-1] == '\r')
+		end--;
 	for (q = req; q < end; q++)
 		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
 			return 400;
