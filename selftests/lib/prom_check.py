@@ -305,10 +305,13 @@ def http(exporter, pid):
     r = exchange(exporter, b"HEAD /metrics HTTP/1.1\r\n\r\n")
     say(status(r) == 200 and r.endswith(b"\r\n\r\n"),
         "http: HEAD /metrics is 200 with headers only")
-    # a request dribbled a byte at a time, with the client not closing
+    # a request dribbled a byte at a time, with the client not closing;
+    # a pause after each so that the server reads every prefix
     s = socket.create_connection(loopback(exporter), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     for b in get:
         s.send(bytes([b]))
+        time.sleep(0.005)
     r = b""
     while True:
         b = s.recv(65536)
