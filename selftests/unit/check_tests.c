@@ -276,6 +276,19 @@ int main(void)
 	migrate_on(3);
 	verdict(KSM_INV_I2, true, "retry 1->2, no migration ever went to 2");
 	next();
+	/* more suspects than user space keeps: only the oldest is judged early */
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	for (i = 0; i < KSM_CHECK_PENDING; i++)
+		EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i), 0);
+	ring_buffer__consume(rb);
+	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(100), 0, 1);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i), 0);
+	ring_buffer__consume(rb);
+	for (i = 1; i <= KSM_CHECK_PENDING; i++)
+		EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(100 + i), 0, 1);
+	verdict(KSM_INV_I2, false, "257 retries waiting: the oldest is judged "
+		"early, the others get their time");
+	next();
 
 	/* I3: no stale removal with the kpfn the page migrated away from */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);

@@ -241,6 +241,43 @@ static void explain(const struct ksm_event *e, char *buf, size_t len)
 	}
 }
 
+/* A suspect I2 that is due: a violation if its migration never came. */
+static void judge(struct ksm_checker *c, const struct ksm_event *e)
+{
+	int fd = ksm_bpf_map_fd(c->b, "nodes");
+	int rfd = ksm_bpf_map_fd(c->b, "retries");
+	struct ksm_node_state ns;
+	__u64 node = e->args[1], want = e->args[5], ts;
+	struct ksm_retry_key rk = { .node = node, .kpfn = want };
+	bool ok = false;
+	unsigned int h;
+
+	/*
+	 * The migration to the retry's kpfn deletes its key: gone means it
+	 * came, however much the node did since (its history holds only
+	 * the last KSM_NODE_HIST events).
+	 */
+	if (rfd >= 0 && !(e->args[0] & KSM_VIOL_UNTRACKED)) {
+		ok = bpf_map_lookup_elem(rfd, &rk, &ts) != 0;
+		if (!ok)
+			bpf_map_delete_elem(rfd, &rk);
+	}
+	if (!ok && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns)) {
+		/* any migration of the node to that pfn will do */
+		for (h = 0; h < KSM_NODE_HIST && !ok; h++)
+			ok = ns.hist[h].type == KSM_EV_MIGRATE_PAGE &&
+			     ns.hist[h].args[2] == want;
+		ok = ok || ((ns.flags & KSM_NODE_MIGRATED) &&
+			    ns.migr_new == want);
+	}
+	if (!ok) {
+		char text[256];
+
+		explain(e, text, sizeof(text));
+		ksm_check_report(c, KSM_INV_I2, text, node, 0, e);
+	}
+}
+
 void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 {
 	int inv = (int)(e->args[0] & 0xff);
@@ -249,14 +286,14 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 	if (inv <= 0 || inv >= KSM_INV_NR)
 		return;
 	if (e->args[0] & KSM_VIOL_SUSPECT) {
-		if (c->npending < KSM_CHECK_PENDING) {
-			c->pending[c->npending].due = now() + 0.5;
-			c->pending[c->npending++].e = *e;
-		} else {
+		if (c->npending == KSM_CHECK_PENDING) {
 			/* cannot wait for all: judge the oldest now */
-			ksm_check_poll(c, true);
-			ksm_check_record(c, e);
+			judge(c, &c->pending[0].e);
+			memmove(&c->pending[0], &c->pending[1],
+				--c->npending * sizeof(c->pending[0]));
 		}
+		c->pending[c->npending].due = now() + 0.5;
+		c->pending[c->npending++].e = *e;
 		return;
 	}
 	explain(e, text, sizeof(text));
@@ -265,46 +302,14 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 
 void ksm_check_poll(struct ksm_checker *c, bool final)
 {
-	int fd = ksm_bpf_map_fd(c->b, "nodes"), i, k = 0;
-	int rfd = ksm_bpf_map_fd(c->b, "retries");
 	double t = now();
+	int i, k = 0;
 
 	for (i = 0; i < c->npending; i++) {
-		const struct ksm_event *e = &c->pending[i].e;
-		struct ksm_node_state ns;
-		__u64 node = e->args[1], want = e->args[5], ts;
-		struct ksm_retry_key rk = { .node = node, .kpfn = want };
-		bool ok = false;
-		unsigned int h;
-
-		if (!final && c->pending[i].due > t) {
+		if (!final && c->pending[i].due > t)
 			c->pending[k++] = c->pending[i];
-			continue;
-		}
-		/*
-		 * The migration to the retry's kpfn deletes its key: gone
-		 * means it came, however much the node did since (its
-		 * history holds only the last KSM_NODE_HIST events).
-		 */
-		if (rfd >= 0 && !(e->args[0] & KSM_VIOL_UNTRACKED)) {
-			ok = bpf_map_lookup_elem(rfd, &rk, &ts) != 0;
-			if (!ok)
-				bpf_map_delete_elem(rfd, &rk);
-		}
-		if (!ok && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns)) {
-			/* any migration of the node to that pfn will do */
-			for (h = 0; h < KSM_NODE_HIST && !ok; h++)
-				ok = ns.hist[h].type == KSM_EV_MIGRATE_PAGE &&
-				     ns.hist[h].args[2] == want;
-			ok = ok || ((ns.flags & KSM_NODE_MIGRATED) &&
-				    ns.migr_new == want);
-		}
-		if (!ok) {
-			char text[256];
-
-			explain(e, text, sizeof(text));
-			ksm_check_report(c, KSM_INV_I2, text, node, 0, e);
-		}
+		else
+			judge(c, &c->pending[i].e);
 	}
 	c->npending = k;
 }
