@@ -105,14 +105,15 @@ struct {
 	__type(value, struct ksm_exit_state);
 } exited SEC(".maps");
 
-/* zeroes to create states from: too large for the BPF stack; never written */
+/* get_ksm_page retries waiting for their migration's event (I2) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KSM_MAX_RETRIES);
+	__uint(max_entries, 1);		/* KSM_MAX_RETRIES when checking */
 	__type(key, struct ksm_retry_key);
 	__type(value, __u64);		/* when the retry was seen */
 } retries SEC(".maps");
 
+/* zeroes to create states from: too large for the BPF stack; never written */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -160,6 +160,7 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 		bpf_map__set_max_entries(s->maps.nodes, 16384);
 		bpf_map__set_max_entries(s->maps.items, 65536);
 		bpf_map__set_max_entries(s->maps.kpfns, 65536);
+		bpf_map__set_max_entries(s->maps.retries, KSM_MAX_RETRIES);
 	}
 	if (o->stack)
 		bpf_map__set_max_entries(s->maps.stacks, 16384);
