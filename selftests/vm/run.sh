@@ -54,7 +54,7 @@ cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/g
 run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh -c "ksmtrace --check -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
+	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
 	> >(grep --line-buffered -v '^KSMTOP \|^KSMPROM \|^    [0-9]')
 rc=$?
 wait $! 2>/dev/null

@@ -30,7 +30,7 @@ cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/g
 selftests/vm/run-vm.sh -k "$kdir/arch/x86/boot/bzImage" -t "${VM_TIMEOUT:-1200}" -l "$log" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh -c "MIX='$mix' ksmtrace --check -- sh ksm-vmtest.sh $parts; echo KSMTRACE_RC \$?" >/dev/null 2>&1
+	-- sh -c "MIX='$mix' ksmtrace --check --kmsg -- sh ksm-vmtest.sh $parts; echo KSMTRACE_RC \$?" >/dev/null 2>&1
 rc=$?
 grep -a -A40 '^VIOLATION' "$log" | grep -av '^\(ok\|not ok\|#\|KSMTRACE\)' | head -200
 grep -a '^ksmtrace: events' "$log"

@@ -4,7 +4,7 @@
  *
  *   ksmtrace [-e EVENTS] [-p PID] [--mm ADDR] [--pfn PFN] [--node ADDR]
  *            [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]
- *   ksmtrace --check [-d SECONDS] [--tolerate-loss] [-- COMMAND ARGS...]
+ *   ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [-- COMMAND ARGS...]
  *
  * Filters run in BPF.  --check loads the invariant engine (BPF state per
  * stable node and rmap_item, see docs/invariants.md), prints every
@@ -44,7 +44,7 @@ static struct {
 	bool events_given;
 	int pid;
 	__u64 mm, pfn, node;
-	bool stack, json, check, tolerate_loss, verbose;
+	bool stack, json, check, tolerate_loss, kmsg, verbose;
 	const char *perfetto;
 	double duration;
 	char **cmd;
@@ -77,7 +77,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: ksmtrace [-e EVENT,...] [-p PID] [--mm ADDR] [--pfn PFN] [--node ADDR]\n"
 "                [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]\n"
-"       ksmtrace --check [-d SECONDS] [--tolerate-loss] [-- COMMAND ARGS...]\n"
+"       ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [-- COMMAND ARGS...]\n"
 "Stream the kernel's ksm:* events; check KSM's invariants.  Needs root.\n\n"
 "  -e, --events LIST    event names (ksm_stale_node or stale_node), comma\n"
 "                       separated; default: every one the kernel has\n"
@@ -93,6 +93,8 @@ static void usage(FILE *f)
 "                       violations and a summary; exit 1 on a violation or\n"
 "                       a lost event\n"
 "      --tolerate-loss  with --check: lost events do not fail the check\n"
+"      --kmsg           with --check: each violation's first line also goes\n"
+"                       to the kernel log (/dev/kmsg), next to any oops\n"
 "  -v, --verbose        libbpf's messages\n"
 "  -- COMMAND ARGS      run COMMAND and stop when it exits\n\n"
 "exit status: 0 fine, 1 violation or lost events (--check), 2 bad usage or\n"
@@ -134,7 +136,7 @@ static int parse_u64(const char *s, __u64 *out)
 
 static int parse_args(int argc, char **argv, char *err, size_t len)
 {
-	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL };
+	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL, O_KMSG };
 	static const struct option lo[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -147,6 +149,7 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "tolerate-loss", no_argument, NULL, O_TOL },
+		{ "kmsg", no_argument, NULL, O_KMSG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -200,6 +203,9 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 			break;
 		case O_TOL:
 			opt.tolerate_loss = true;
+			break;
+		case O_KMSG:
+			opt.kmsg = true;
 			break;
 		case 'v':
 			opt.verbose = true;
@@ -514,6 +520,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ksmtrace: warning: %s is not in this "
 				"kernel\n", ksm_event_desc[t].name);
 	ksm_check_init(&checker, &bpf, stdout);
+	if (opt.check && opt.kmsg) {
+		checker.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+		if (checker.kmsg_fd < 0)
+			fprintf(stderr, "ksmtrace: warning: cannot write /dev/kmsg: "
+				"%s\n", strerror(errno));
+	}
 	if (opt.check) {
 		char cov[512];
 

@@ -52,6 +52,7 @@ void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
 	int i, k;
 
 	memset(c, 0, sizeof(*c));
+	c->kmsg_fd = -1;
 	c->b = b;
 	c->out = out;
 	for (i = 1; i < KSM_INV_NR; i++) {
@@ -137,6 +138,14 @@ void ksm_check_report(struct ksm_checker *c, int inv, const char *text,
 	if (inv <= 0 || inv >= KSM_INV_NR)
 		return;
 	c->found[inv]++;
+	/*
+	 * First, and in the kernel log too if asked: ordered there with
+	 * whatever the kernel prints next (an oops the race leads to).
+	 * KERN_ERR, so a console at the quiet loglevel shows it.
+	 */
+	if (c->kmsg_fd >= 0)
+		dprintf(c->kmsg_fd, "<3>ksmscope: VIOLATION %s (%s): %s\n",
+			ksm_inv_desc[inv].id, ksm_inv_desc[inv].what, text);
 	fd = ksm_bpf_map_fd(c->b, "nodes");
 	if (node && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns))
 		n = collect(rows, n, ns.hist, ns.nhist, KSM_NODE_HIST, "node");

@@ -28,6 +28,8 @@ struct ksm_checker {
 	struct ksm_bpf *b;
 	FILE *out;			/* reports */
 	bool json;			/* reports as JSON lines */
+	int kmsg_fd;			/* >= 0: each report's first line also
+					 * to the kernel log (/dev/kmsg) */
 	bool checkable[KSM_INV_NR];
 	unsigned long long found[KSM_INV_NR];	/* confirmed violations */
 	/* I2 suspects waiting for the migration event */
