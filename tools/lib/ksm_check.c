@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "ksm_check.h"
@@ -143,9 +144,17 @@ void ksm_check_report(struct ksm_checker *c, int inv, const char *text,
 	 * whatever the kernel prints next (an oops the race leads to).
 	 * KERN_ERR, so a console at the quiet loglevel shows it.
 	 */
-	if (c->kmsg_fd >= 0)
-		dprintf(c->kmsg_fd, "<3>ksmscope: VIOLATION %s (%s): %s\n",
-			ksm_inv_desc[inv].id, ksm_inv_desc[inv].what, text);
+	if (c->kmsg_fd >= 0) {
+		char line[512];
+		int len = snprintf(line, sizeof(line), "<3>ksmscope: VIOLATION "
+				   "%s (%s): %s\n", ksm_inv_desc[inv].id,
+				   ksm_inv_desc[inv].what, text);
+
+		/* one write() is one record (dprintf() fails on /dev/kmsg) */
+		if (len > 0 && write(c->kmsg_fd, line, (size_t)len < sizeof(line) ?
+				     (size_t)len : sizeof(line) - 1) < 0)
+			c->kmsg_fd = -1;
+	}
 	fd = ksm_bpf_map_fd(c->b, "nodes");
 	if (node && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns))
 		n = collect(rows, n, ns.hist, ns.nhist, KSM_NODE_HIST, "node");
