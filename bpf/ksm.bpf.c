@@ -29,7 +29,7 @@ __u32 iter_all;
 /* full scans seen since load (ksm_stop_scan), to order "later" */
 __u64 scans_done;
 
-/* stream filters, settable after load; 0: no filter */
+/* stream filters, set after load and before attach; 0: no filter */
 __u32 filter_tgid;
 __u64 filter_mm, filter_pfn, filter_node;
 

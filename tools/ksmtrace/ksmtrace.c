@@ -485,6 +485,10 @@ int main(int argc, char **argv)
 	if (!opt.events_given && (!opt.check || opt.perfetto))
 		opt.events = (1ULL << KSM_EV_NR) - 1;
 	bo.stream_mask = opt.events;
+	bo.filter_tgid = (__u32)opt.pid;
+	bo.filter_mm = opt.mm;
+	bo.filter_pfn = opt.pfn;
+	bo.filter_node = opt.node;
 	bo.check = opt.check;
 	bo.stack = opt.stack;
 	bo.verbose = opt.verbose;
@@ -532,18 +536,9 @@ int main(int argc, char **argv)
 		ksm_check_coverage(&checker, cov, sizeof(cov));
 		fprintf(stderr, "ksmtrace: invariants %s\n", cov);
 	}
-	if (opt.pid || opt.mm || opt.pfn || opt.node) {
-		__u64 mm = opt.mm;
-
-		if (opt.pid && !mm) {
-			mm = ksm_bpf_mm_of(&bpf, opt.pid);
-			if (!mm)
-				fprintf(stderr, "ksmtrace: warning: no mm for pid "
-					"%d: only events in its own context\n",
-					opt.pid);
-		}
-		ksm_bpf_set_filters(&bpf, (__u32)opt.pid, mm, opt.pfn, opt.node);
-	}
+	if (opt.pid && !bpf.filter_mm)
+		fprintf(stderr, "ksmtrace: warning: no mm for pid %d: only events "
+			"in its own context\n", opt.pid);
 	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "ksmtrace: error: ring buffer: %s\n",

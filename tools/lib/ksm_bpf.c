@@ -223,6 +223,22 @@ static void summarize(struct ksm_bpf *b, const char *tool)
 		 "allowed, not needed", ksm_fidelity_name(b->fidelity));
 }
 
+/*
+ * The stream filters, written while nothing is attached yet: the first
+ * event any program sees is filtered already.  A pid is resolved to its
+ * mm here (the task iterator is loaded, the tracepoints are not).
+ */
+static void set_filters(struct ksm_bpf *b, const struct ksm_bpf_opts *o)
+{
+	b->filter_mm = o->filter_mm;
+	if (o->filter_tgid && !b->filter_mm)
+		b->filter_mm = ksm_bpf_mm_of(b, (int)o->filter_tgid);
+	b->skel->bss->filter_tgid = o->filter_tgid;
+	b->skel->bss->filter_mm = b->filter_mm;
+	b->skel->bss->filter_pfn = o->filter_pfn;
+	b->skel->bss->filter_node = o->filter_node;
+}
+
 int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		 size_t len)
 {
@@ -270,11 +286,13 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		return -last;
 	}
 	if (o->synthetic) {
+		b->synthetic = true;
 		b->fidelity = KSM_FIDELITY_FULL;
 		snprintf(b->summary, sizeof(b->summary), "%s: synthetic "
 			 "events, nothing attached", tool);
 		return 0;
 	}
+	set_filters(b, o);
 	for (t = 0; t < KSM_EV_NR; t++) {
 		struct bpf_program *p = prog_of(b->skel, t,
 						!strcmp(b->via, "raw_tp"));
@@ -282,8 +300,10 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		if (!b->probe.present[t])
 			continue;
 		b->links[t] = bpf_program__attach(p);
-		if (!b->links[t])
+		if (!b->links[t]) {
+			b->attach_err[t] = errno;
 			continue;
+		}
 		b->attached[t] = true;
 		b->n_attached++;
 	}
@@ -528,17 +548,6 @@ int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name)
 		return -1;
 	m = bpf_object__find_map_by_name(b->skel->obj, name);
 	return m ? bpf_map__fd(m) : -1;
-}
-
-void ksm_bpf_set_filters(struct ksm_bpf *b, __u32 tgid, __u64 mm, __u64 pfn,
-			 __u64 node)
-{
-	if (!b->skel)
-		return;
-	b->skel->bss->filter_tgid = tgid;
-	b->skel->bss->filter_mm = mm;
-	b->skel->bss->filter_pfn = pfn;
-	b->skel->bss->filter_node = node;
 }
 
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b)

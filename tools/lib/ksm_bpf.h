@@ -42,12 +42,15 @@ struct ksm_bpf {
 	struct ksm_probe probe;
 	struct ksm_skel *skel;
 	bool attached[KSM_EV_NR];
+	int attach_err[KSM_EV_NR];	/* errno where a present one failed */
+	bool synthetic;			/* loaded for ksm_bpf_inject() only */
 	struct bpf_link *links[KSM_EV_NR];
 	struct bpf_link *iter_link;	/* NULL: no mm -> pid mapping */
 	const char *via;		/* "tp_btf" or "raw_tp" */
 	int n_attached;
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 if refused */
 	enum ksm_fidelity fidelity;
+	__u64 filter_mm;		/* the mm filtered on (filter_tgid's) */
 	char summary[512];		/* the one line of what was attached */
 };
 
@@ -62,6 +65,13 @@ struct ksm_bpf_opts {
 	__u32 ringbuf_bytes;	/* ring buffer size (power of 2); 0: 4 MiB
 				 * when streaming, else 256 KiB */
 	const char *tool;	/* name in the summary line */
+	/*
+	 * Stream filters (0: off), in force before the first program is
+	 * attached: events of that process (its mm, or in its context),
+	 * naming that mm, page frame or stable node.
+	 */
+	__u32 filter_tgid;
+	__u64 filter_mm, filter_pfn, filter_node;
 };
 
 /*
@@ -94,9 +104,6 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt);
 int ksm_bpf_events_fd(const struct ksm_bpf *b);
 /* fd of a map of the object by name ("nodes", "items", "stacks", ...) */
 int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name);
-/* Stream filters (0: off), applied in BPF to streamed events. */
-void ksm_bpf_set_filters(struct ksm_bpf *b, __u32 tgid, __u64 mm, __u64 pfn,
-			 __u64 node);
 /* Full scans ksmd completed since the programs were loaded. */
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b);
 /* Synthetic mode: run the raw_tp program of type on args; 0 or -errno. */
