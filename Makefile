@@ -143,7 +143,7 @@ vmcheck: deps all
 	@selftests/vm/vmcheck.sh -T
 
 test: deps all
-	@selftests/run.sh unit live bench vm
+	@selftests/run.sh runner unit live bench vm
 
 # the peers (bpftrace, BCC) come with deps; results: $(BUILD)/bench-results.json
 bench: deps all

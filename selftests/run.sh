@@ -2,52 +2,47 @@
 # selftests/run.sh SUITE... - run test suites, print kselftest-style TAP,
 # and end with one line "N passed, N failed, N skipped".
 #
-# A suite is selftests/SUITE/run.sh printing TAP ("ok N desc",
-# "not ok N desc", "ok N desc # SKIP why").  Results are renumbered into
-# one stream; everything else a suite prints is passed on as a comment.
-# A suite that exits non-zero without reporting a failure gets one.
+# A suite is $KSMSCOPE_SUITES/SUITE/run.sh (default selftests/) printing
+# TAP ("ok N desc", "not ok N desc", "ok N desc # SKIP why") and one plan
+# "1..N".  Results are renumbered into one stream; everything else a suite
+# prints is passed on as a comment.  A suite fails, in the summary, when
+# it exits non-zero without reporting a failure, dies, prints no plan or a
+# plan that does not match its results, or leaves a /sys/kernel/mm/ksm
+# knob changed.  A missing suite is one failure.
+#
+# Every run gets one temporary directory ($TMPDIR for the suites and what
+# they start, so mktemp and the tools put their files there), removed at
+# the end.
 set -uo pipefail
+shopt -s lastpipe
 cd "$(dirname "$0")/.."
+. selftests/lib/tap.sh
+suites=${KSMSCOPE_SUITES:-selftests}
 
-total=0 pass=0 fail=0 skip=0
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ksmscope-run.XXXXXX") || {
+	echo "run.sh: error: cannot create a temporary directory" >&2; exit 2; }
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR=$run_tmp
+
 echo "TAP version 13"
 for suite in "$@"; do
-	script=selftests/$suite/run.sh
+	script=$suites/$suite/run.sh
 	if [ ! -f "$script" ]; then
-		total=$((total + 1)); fail=$((fail + 1))
-		echo "not ok $total $suite: no such suite ($script)"
+		notok "$suite: no such suite ($script)"
 		continue
 	fi
 	echo "# suite $suite: starting $(date -u +%H:%M:%S)"
-	suite_fail=0 rc=0
-	while IFS= read -r line; do
-		if [[ $line =~ ^__suite_rc=([0-9]+)$ ]]; then
-			rc=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^(not\ )?ok\ [0-9]+\ *(-\ )?(.*)$ ]]; then
-			total=$((total + 1))
-			desc=${BASH_REMATCH[3]}
-			if [ -n "${BASH_REMATCH[1]}" ]; then
-				fail=$((fail + 1)); suite_fail=$((suite_fail + 1))
-			elif [[ $desc == *"# SKIP"* ]]; then
-				skip=$((skip + 1))
-			else
-				pass=$((pass + 1))
-			fi
-			echo "${BASH_REMATCH[1]}ok $total $suite: $desc"
-		elif [[ $line =~ ^1\.\.[0-9]+$ || $line == "TAP version"* ]]; then
-			:
-		elif [[ $line == "#"* ]]; then
-			echo "$line"
-		else
-			echo "# $line"
-		fi
-	done < <(bash "$script" 2>&1; echo "__suite_rc=$?")
-	if [ "$rc" != 0 ] && [ "$suite_fail" = 0 ]; then
-		total=$((total + 1)); fail=$((fail + 1))
-		echo "not ok $total $suite: suite exited with status $rc"
+	knobs=$(ksm_state)
+	rcf=$run_tmp/rc.$suite
+	rm -f "$rcf"
+	# lastpipe: tap_relay runs in this shell and keeps its counts
+	{ bash "$script" 2>&1; echo $? >"$rcf"; } | tap_relay "$suite"
+	tap_relay_end "$suite" "$(cat "$rcf" 2>/dev/null || echo 255)"
+	if [ -d $KSM ] && [ "$(ksm_state)" != "$knobs" ]; then
+		notok "$suite: left /sys/kernel/mm/ksm changed:$(ksm_state_diff "$knobs")"
 	fi
 	echo "# suite $suite: done $(date -u +%H:%M:%S)"
 done
-echo "1..$total"
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+echo "1..$_tap_n"
+echo "$_tap_pass passed, $_tap_fail failed, $_tap_skip skipped"
+[ "$_tap_fail" = 0 ]

@@ -1,27 +1,157 @@
-# selftests/lib/tap.sh - sourced by the suites: TAP helpers and KSM state.
+# selftests/lib/tap.sh - sourced by the suites (bash) and by the VM guest's
+# script (busybox sh): TAP helpers and KSM state.  POSIX sh only.
 # shellcheck shell=bash
-_tap_n=0
-_tap_fail=0
-ok()    { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n $*"; }
-notok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n $*"; }
-skip()  { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n $1 # SKIP $2"; }
+_tap_n=0 _tap_pass=0 _tap_fail=0 _tap_skip=0
+# _tap_emit ok|notok|skip DESC: one result ("ok N DESC", "not ok N DESC";
+# a skip is "ok N DESC" with DESC ending "# SKIP why")
+_tap_emit() {
+	_tap_n=$((_tap_n + 1))
+	case $1 in
+	notok) _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n $2" ;;
+	skip) _tap_skip=$((_tap_skip + 1)); echo "ok $_tap_n $2" ;;
+	*) _tap_pass=$((_tap_pass + 1)); echo "ok $_tap_n $2" ;;
+	esac
+}
+ok()    { _tap_emit ok "$*"; }
+notok() { _tap_emit notok "$*"; }
+skip()  { _tap_emit skip "$1 # SKIP $2"; }
 # check DESC CMD...: ok when CMD succeeds
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
-tap_done() { echo "1..$_tap_n"; [ "$_tap_fail" = 0 ]; }
+# tap_done: the plan, after the check that the suite left KSM as it found
+# it (when it saved it); exit status 0 only if nothing failed
+tap_done() {
+	ksm_check_restored
+	echo "1..$_tap_n"
+	[ "$_tap_fail" = 0 ]
+}
+
+# tap_relay PREFIX: TAP read from stdin (another program's, or a whole
+# suite's) re-emitted as results of this script, "PREFIX: desc" (just
+# desc when PREFIX is empty); its comments and other lines as comments.
+# A last line without its newline counts too.  Afterwards:
+# _relay_plan (the 1..N it printed, empty if none), _relay_plans (how
+# many plans), _relay_seen (results), _relay_failed (failures).
+tap_relay() {
+	local line rest num desc st pre=${1:+$1: }
+	_relay_plan="" _relay_plans=0 _relay_seen=0 _relay_failed=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		"not ok"*|"ok"*)
+			case $line in
+			"not ok"*) st=notok rest=${line#not ok} ;;
+			*) st=ok rest=${line#ok} ;;
+			esac
+			case $rest in ""|" "*) ;; *) echo "# $line"; continue ;; esac
+			rest=${rest# }
+			num=${rest%% *}
+			case $num in
+			""|*[!0-9]*) desc=$rest ;;
+			*) desc=${rest#"$num"}; desc=${desc# } ;;
+			esac
+			desc=${desc#- }
+			_relay_seen=$((_relay_seen + 1))
+			if [ $st = notok ]; then
+				_relay_failed=$((_relay_failed + 1))
+			else
+				case $desc in *"# SKIP"*|*"# skip"*) st=skip ;; esac
+			fi
+			_tap_emit $st "$pre$desc"
+			;;
+		1..*)
+			num=${line#1..}; num=${num%% *}
+			case $num in
+			""|*[!0-9]*) echo "# $line" ;;
+			*) _relay_plan=$num; _relay_plans=$((_relay_plans + 1)) ;;
+			esac
+			;;
+		"TAP version"*) ;;
+		"Bail out!"*) _relay_failed=$((_relay_failed + 1))
+			_tap_emit notok "$pre$line" ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done
+}
+# tap_relay_end NAME STATUS: after tap_relay, a failure unless the program
+# exited 0 (or 1 having reported a failure: the usual "some failed") and
+# printed exactly one plan matching its results
+tap_relay_end() {
+	local n=$1 st=$2
+	case $st in
+	0) ;;
+	1) [ "$_relay_failed" -gt 0 ] || notok "$n: exited with status 1 without reporting a failure" ;;
+	126|127) notok "$n: could not be started (status $st)" ;;
+	*) if [ "$st" -gt 128 ] 2>/dev/null; then
+		notok "$n: killed by signal $((st - 128)) (status $st)"
+	   else
+		notok "$n: exited with status $st"
+	   fi ;;
+	esac
+	if [ "${_relay_plans:-0}" = 0 ]; then
+		notok "$n: printed no plan (1..N) after $_relay_seen results: it stopped early"
+	elif [ "$_relay_plans" != 1 ]; then
+		notok "$n: printed $_relay_plans plans"
+	elif [ "$_relay_plan" != "$_relay_seen" ]; then
+		notok "$n: planned $_relay_plan results, printed $_relay_seen"
+	fi
+}
+# tap_run NAME CMD...: run a program that prints TAP; its results become
+# this script's ("NAME: desc"); its exit status and plan are checked
+tap_run() {
+	local n=$1 f st
+	shift
+	f=$(mktemp)
+	"$@" >"$f" 2>&1
+	st=$?
+	tap_relay "$n" <"$f"
+	rm -f "$f"
+	tap_relay_end "$n" $st
+}
 
 KSM=/sys/kernel/mm/ksm
-# ksm_save: remember every writable knob of /sys/kernel/mm/ksm and restore
-# them when the suite exits, whichever way it exits.
+# ksm_knobs: "name value" for every writable file of /sys/kernel/mm/ksm,
+# whatever this kernel has (root may write anything: go by the mode bits);
+# a choice ("[none] scan-time") as the chosen value, which is what it takes
+ksm_knobs() {
+	local f
+	[ -d $KSM ] || return 0
+	for f in $KSM/*; do
+		[ -f "$f" ] && [ "$(stat -c %A "$f" | cut -c3)" = w ] || continue
+		echo "${f##*/} $(ksm_knob "${f##*/}")"
+	done
+}
+# ksm_knob NAME: its value as ksm_knobs gives it
+ksm_knob() {
+	local v
+	v=$(cat $KSM/$1 2>/dev/null)
+	case $v in *"["*"]"*) v=${v#*\[}; v=${v%%\]*} ;; esac
+	echo "$v"
+}
+# ksm_save: remember every writable knob of /sys/kernel/mm/ksm; tap_done
+# checks that they are as found, and they are restored when the suite
+# exits, whichever way it exits
 ksm_save() {
 	[ -d $KSM ] || return 0
 	_ksm_saved=$(mktemp)
-	for f in $KSM/*; do
-		# root may write anything: go by the mode bits
-		[ -f "$f" ] && [ "$(stat -c %A "$f" | cut -c3)" = w ] &&
-			echo "$(basename "$f") $(cat "$f")"
-	done >"$_ksm_saved"
+	ksm_knobs >"$_ksm_saved"
 	trap tap_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+# ksm_check_restored: one result, whether every knob saved by ksm_save
+# has its value again (names the ones that differ)
+ksm_check_restored() {
+	[ -n "${_ksm_saved:-}" ] && [ -f "$_ksm_saved" ] || return 0
+	local k v now diff="" n=0
+	while read -r k v; do
+		n=$((n + 1))
+		now=$(ksm_knob $k)
+		[ "$now" = "$v" ] || diff="$diff $k=$now (was $v)"
+	done <"$_ksm_saved"
+	if [ -z "$diff" ]; then
+		ok "every writable /sys/kernel/mm/ksm knob ($n) as the suite found it"
+	else
+		notok "every writable /sys/kernel/mm/ksm knob ($n) as the suite found it:$diff"
+	fi
 }
 # tap_cleanup: on the suite's exit, end what it started (newest first:
 # workloads put back the knobs they changed) and put back what it changed
@@ -55,20 +185,50 @@ ksm_restore() {
 	local k v need_empty=0
 	while read -r k v; do
 		case $k in merge_across_nodes|max_page_sharing)
-			[ "$(cat $KSM/$k)" = "$v" ] || need_empty=1 ;;
+			[ "$(ksm_knob $k)" = "$v" ] || need_empty=1 ;;
 		esac
 	done <"$_ksm_saved"
 	[ $need_empty = 1 ] && echo 2 >$KSM/run
 	while read -r k v; do
-		[ "$k" = run ] || [ "$(cat $KSM/$k)" = "$v" ] || echo "$v" >$KSM/$k 2>/dev/null
+		[ "$k" = run ] || [ "$(ksm_knob $k)" = "$v" ] || echo "$v" >$KSM/$k 2>/dev/null
 	done <"$_ksm_saved"
 	while read -r k v; do
 		[ "$k" = run ] && [ "$(cat $KSM/run)" != "$v" ] && echo "$v" >$KSM/run
 	done <"$_ksm_saved"
 	rm -f "$_ksm_saved"
 }
-# ksm_state: one line with the knobs the before-stop check looks at
-ksm_state() { echo "run=$(cat $KSM/run) pages_to_scan=$(cat $KSM/pages_to_scan) sleep_millisecs=$(cat $KSM/sleep_millisecs) merge_across_nodes=$(cat $KSM/merge_across_nodes) max_page_sharing=$(cat $KSM/max_page_sharing) use_zero_pages=$(cat $KSM/use_zero_pages)"; }
+# ksm_state: every writable knob on one line ("run=1 pages_to_scan=100 ..."),
+# to compare before and after something that may change them
+ksm_state() { ksm_knobs | sed 's/ /=/' | tr '\n' ' ' | sed 's/ $//'; }
+# ksm_state_diff BEFORE: the knobs whose value is not the one in BEFORE (a
+# ksm_state line), as "name=now (was then)"
+ksm_state_diff() {
+	local kv k
+	for kv in $(ksm_state); do
+		k=${kv%%=*}
+		case " $1 " in *" $kv "*) ;; *) printf ' %s (was %s)' "$kv" \
+			"$(echo " $1 " | tr ' ' '\n' | sed -n "s/^$k=//p")" ;; esac
+	done
+}
+# wait_until SECONDS CMD...: poll CMD (every 0.1 s) until it succeeds; its
+# status then, or 1 after SECONDS.  Tests wait on conditions, not on time:
+# the bound is generous, only a hang reaches it.
+wait_until() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+# ksm_children PID: how many children of PID KSM has rmap_items for
+ksm_children() {
+	local c
+	c=$(sed 's|[0-9][0-9]*|/proc/&/ksm_stat|g' /proc/$1/task/$1/children 2>/dev/null)
+	[ -n "$c" ] || { echo 0; return; }
+	# shellcheck disable=SC2086
+	awk '$1 == "ksm_rmap_items" && $2 > 0 {n++} END {print n + 0}' $c 2>/dev/null
+}
 # verdict DESC STATUS: ok when STATUS (an exit status) is 0
 verdict() { if [ "$2" = 0 ]; then ok "$1"; else notok "$1"; fi; }
 # normalize_format FILE: a tracepoint's own fields and print fmt on one line
@@ -88,10 +248,17 @@ wait_held() {
 # tap_lines CMD...: a checker's "PASS desc" / "FAIL desc" lines as TAP (a
 # crash of a Python checker is a failure too)
 tap_lines() {
-	local st d
+	local st d f rc n=0
+	f=$(mktemp)
+	"$@" >"$f" 2>&1
+	rc=$?
 	while read -r st d; do
+		n=$((n + 1))
 		if [ "$st" = PASS ]; then ok "$d"; else notok "$d"; fi
-	done < <("$@" 2>&1 | sed 's/^Traceback/FAIL checker crashed: Traceback/' | grep -E '^(PASS|FAIL) ')
+	done < <(sed 's/^Traceback/FAIL checker crashed: Traceback/' "$f" | grep -E '^(PASS|FAIL) ')
+	[ $n -gt 0 ] || notok "checker $1 ${2:-}: printed no result (exit $rc): $(tail -1 "$f")"
+	[ $rc = 0 ] || grep -q '^FAIL ' "$f" || notok "checker $1 ${2:-}: exit $rc: $(tail -1 "$f")"
+	rm -f "$f"
 }
 # json_check ARGS...: selftests/lib/ksmtop_json.py ARGS, as TAP
 json_check() { tap_lines python3 selftests/lib/ksmtop_json.py "$@"; }

@@ -74,16 +74,28 @@ json_check exact "$B/live-ksmtop-q.json" $wl "$m" "$r" "$p"
 if ! command -v tmux >/dev/null; then
 	notok "ksmtop (tmux): tmux installed"
 else
+	# a tmux server of this run's own (its socket in the run's directory)
+	tsock=$(mktemp -u)
+	tm() { tmux -S "$tsock" "$@"; }
+	screen() { tm capture-pane -p -t ksmtop-test; }
+	shows() { screen | grep -Eq "$1"; }
 	for size in 80x24 200x50 40x10; do
 		rcf=$(mktemp); rm -f "$rcf"
-		tmux kill-session -t ksmtop-test 2>/dev/null
-		tmux new-session -d -s ksmtop-test -x ${size%x*} -y ${size#*x} \
+		tm new-session -d -s ksmtop-test -x ${size%x*} -y ${size#*x} \
 			"env TERM=screen $KT -d 0.5; echo \$? >$rcf"
-		sleep 3
-		tmux send-keys -t ksmtop-test h; sleep 1
-		helpscr=$(tmux capture-pane -p -t ksmtop-test)
-		tmux send-keys -t ksmtop-test x; sleep 1.5
-		scr=$(tmux capture-pane -p -t ksmtop-test)
+		# each step waits for what it expects on the screen
+		if [ $size = 40x10 ]; then
+			wait_until 60 shows "too small"
+			helpscr=""
+		else
+			wait_until 60 shows "^ksmtop .* fidelity"
+			tm send-keys -t ksmtop-test h
+			wait_until 30 shows "ksmtop keys"
+			helpscr=$(screen)
+			tm send-keys -t ksmtop-test x
+			wait_until 30 shows "^ *$wl ksmwl +[0-9]+ "
+		fi
+		scr=$(screen)
 		echo "$scr" | head -3 | sed 's/^/#   | /'
 		if [ $size = 40x10 ]; then
 			verdict "ksmtop (tmux $size): smaller than the layout says so" \
@@ -99,20 +111,26 @@ else
 			no_long=$(echo "$scr" | python3 -c 'import sys; w = int(sys.argv[1]); print(sum(len(l.rstrip("\n")) > w for l in sys.stdin))' ${size%x*})
 			verdict "ksmtop (tmux $size): no line wider than the terminal" $([ "$no_long" = 0 ]; echo $?)
 		fi
-		tmux send-keys -t ksmtop-test q
-		for _ in $(seq 50); do [ -s "$rcf" ] && break; sleep 0.1; done
+		tm send-keys -t ksmtop-test q
+		wait_until 30 test -s "$rcf"
 		verdict "ksmtop (tmux $size): q exits 0" $([ "$(cat "$rcf" 2>/dev/null)" = 0 ]; echo $?)
 		rm -f "$rcf"
-		tmux kill-session -t ksmtop-test 2>/dev/null
+		tm kill-session -t ksmtop-test 2>/dev/null
 	done
+	tm kill-server 2>/dev/null
+	rm -f "$tsock"
 fi
 kill -TERM $wl; wait $wl
 exec 7<&-; rm -f "$fifo"
 
 # --- thousands of processes, exiting between reads
-$WL -n 6000 -s 20 many >"$B/live-many.log" 2>&1 &
+$WL -n 6000 -s 300 many >"$B/live-many.log" 2>&1 &
 wl=$!
-sleep 4
+stop_on_exit $wl
+# until ksmd has met 1000 of its 1500 processes (rmap_items)
+many_met() { [ "$(ksm_children $wl)" -ge 1000 ]; }
+wait_until 240 many_met
+echo "#   $(ksm_children $wl) processes with rmap_items"
 ( for _ in $(seq 400); do /bin/true; done ) &
 $KT -j -n 3 -d 1 >"$B/live-ksmtop-many.json" 2>/dev/null; rc=$?
 verdict "ksmtop -j with thousands of processes exits 0" $rc
@@ -131,9 +149,11 @@ kill -TERM $wl 2>/dev/null; wait $wl 2>/dev/null
 wait
 
 # --- SIGTERM mid-run: status 0, every BPF program detached, KSM untouched
-$KT -b -d 0.3 >/dev/null 2>&1 &
+$KT -b -d 0.3 >"$B/live-ksmtop-term.txt" 2>&1 &
 kt=$!
-sleep 2
+# mid-run: once it has drawn two frames
+two_frames() { [ "$(grep -c '^ksmtop ' "$B/live-ksmtop-term.txt")" -ge 2 ]; }
+wait_until 60 two_frames
 kill -TERM $kt; wait $kt; rc=$?
 verdict "ksmtop: SIGTERM ends it with status 0" $rc
 progs_after=$(ksm_progs)

@@ -6,7 +6,7 @@ KTR=tools/ksmtrace/ksmtrace
 if [ ! -x $KTR ] || [ ! -x "$B/check_tests" ]; then notok "ksmtrace: built"; return; fi
 
 # the BPF checker, fed synthetic events (BPF_PROG_TEST_RUN)
-"$B/check_tests"
+tap_run "check_tests" "$B/check_tests"
 
 expect "ksmtrace: unknown event" 2 "unknown event 'nosuch'" $KTR -e nosuch
 expect "ksmtrace: unknown option" 2 "unknown option '--nosuch'" $KTR --nosuch
@@ -57,18 +57,39 @@ while read -r st d; do
 done < <(python3 "$B/ksmtrace-check.py" "$B/ksmtrace.jsonl" "$B/ksm.perfetto.json" 2>&1 |
 	sed 's/^Traceback.*/FAIL ksmtrace JSON checks crashed/' | grep -E '^(PASS|FAIL) ')
 
-# filters in BPF: a pid, while another process merges too
-"$WL" -r 4000 -n 2048 -s 30 churn >/dev/null 2>&1 &
+# filters in BPF, in force from the first event: another process merges
+# first, then the tracer starts filtered on one pid, 20 times over; not
+# one event of another mm may be streamed
+"$WL" -r 4000 -n 2048 -s 600 churn >/dev/null 2>&1 &
 wl=$!
-sleep 2
-"$WL" -n 256 -s 8 churn >/dev/null 2>&1 &
+stop_on_exit $wl
+"$WL" -n 1024 -s 600 churn >/dev/null 2>&1 &
 other=$!
-$KTR -j -p $wl -d 5 >"$B/ksmtrace-pid.jsonl" 2>"$B/ksmtrace-pid.err"
-wait $other
-read -r nev mms < <(python3 -c "import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; s={x['args'].get('mm') for x in e}-{None}; print(len(e), ' '.join(sorted(s)) or '-')" "$B/ksmtrace-pid.jsonl")
-echo "#   $nev events with -p $wl, mms: $mms"
-verdict "ksmtrace -p PID: events of that process's mm only ($nev events)" \
-	$([ "${nev:-0}" -gt 0 ] && [ "$(echo "$mms" | wc -w)" = 1 ]; echo $?)
+stop_on_exit $other
+for _ in $(seq 600); do	# both registered and merging
+	[ "$(cat /proc/$wl/ksm_merging_pages 2>/dev/null || echo 0)" -gt 0 ] &&
+		[ "$(cat /proc/$other/ksm_merging_pages 2>/dev/null || echo 0)" -gt 0 ] && break
+	sleep 0.1
+done
+: >"$B/ksmtrace-pid.jsonl"
+for i in $(seq 20); do
+	$KTR -j -p $wl -d 0.5 >>"$B/ksmtrace-pid.jsonl" 2>"$B/ksmtrace-pid.err" ||
+		echo "#   run $i: exit $?: $(tail -1 "$B/ksmtrace-pid.err")"
+done
+# foreign: neither naming the process's mm nor in its own context (an
+# event without an mm, like ksmd's scan start, is foreign too)
+read -r nev foreign mms < <(python3 -c "
+import collections, json, sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+mm = collections.Counter(x['args'].get('mm') for x in e if x['args'].get('mm'))
+own = mm.most_common(1)[0][0] if mm else None
+bad = [x for x in e if x['args'].get('mm') != own and x['pid'] != int(sys.argv[2])]
+print(len(e), len(bad), ' '.join(f'{k}:{v}' for k, v in mm.items()) or '-')" "$B/ksmtrace-pid.jsonl" $wl)
+echo "#   $nev events in 20 runs of -p $wl, $foreign foreign; by mm: $mms"
+verdict "ksmtrace -p PID, started while another process merges: not one foreign event in 20 runs (${foreign:-?} of ${nev:-?})" \
+	$([ "${nev:-0}" -gt 0 ] && [ "${foreign:-1}" = 0 ] && [ "$(echo "$mms" | wc -w)" = 1 ]; echo $?)
+# newest first: each workload puts back the knobs it found
+kill -TERM $other; wait $other 2>/dev/null
 kill -TERM $wl; wait $wl 2>/dev/null
 out=$($KTR --pfn 1 -d 1 2>&1 >/dev/null)
 verdict "ksmtrace: a filter that matches nothing gives a warning" \
@@ -77,13 +98,28 @@ verdict "ksmtrace: a filter that matches nothing gives a warning" \
 # lost events: a reader that falls behind (stopped) while a 4 KiB ring
 # buffer fills; the losses are counted in BPF and decide the verdict
 lossy() { # lossy OUT ARGS...: ksmtrace, SIGSTOPped while ksmwl merges
-	local out=$1 kt i; shift
+	local out=$1 kt go wpid; shift
+	go=$(mktemp -u)
+	rm -f "$out.pid"
+	# the workload starts once the tracer is stopped, and the tracer goes
+	# on once the workload has merged everything and exited
 	KSMSCOPE_RINGBUF_BYTES=4096 $KTR "$@" -e merge_with_ksm_page \
-		-- sh -c "sleep 1; exec $WL -n 2048 merge >/dev/null" >"$out" 2>"$out.err" &
+		-- sh -c "echo \$\$ >$out.pid; while [ ! -e $go ]; do sleep 0.1; done; exec $WL -n 2048 merge >/dev/null" \
+		>"$out" 2>"$out.err" &
 	kt=$!
-	for i in $(seq 50); do grep -q '^ksmtrace: attached' "$out.err" && break; sleep 0.1; done
-	kill -STOP $kt; sleep 4; kill -CONT $kt
+	attached() { grep -q '^ksmtrace: attached' "$out.err" && [ -s "$out.pid" ]; }
+	wait_until 60 attached
+	wpid=$(cat "$out.pid")
+	kill -STOP $kt
+	touch "$go"
+	# ksmtrace cannot reap it while stopped: done is a zombie
+	finished() { [ "$(awk '{print $3}' /proc/$wpid/stat 2>/dev/null)" = Z ]; }
+	wait_until 300 finished
+	kill -CONT $kt
 	wait $kt
+	local st=$?
+	rm -f "$go"
+	return $st
 }
 lossy "$B/ksmtrace-loss.out" --check; rc=$?
 lost=$(sed -n 's/.*; lost \([0-9]*\);.*/\1/p' "$B/ksmtrace-loss.out")
@@ -101,13 +137,17 @@ verdict "ksmtrace (streaming): losses reported in the summary next to streamed a
 	$(echo "$sum" | grep -Eq '; lost [1-9][0-9]*; streamed [0-9]+ of [0-9]+ fired'; echo $?)
 
 # SIGINT in the middle of a check: summary so far, exit 130, nothing left
-$KTR --check -- "$WL" -n 256 -s 30 churn >"$B/ksmtrace-int.out" 2>&1 &
+rm -f "$B/ksmtrace-int.pid"
+$KTR --check -- sh -c "echo \$\$ >$B/ksmtrace-int.pid; exec $WL -n 256 -s 30 churn" >"$B/ksmtrace-int.out" 2>&1 &
 kt=$!
-sleep 3
+started() { grep -q '^ksmtrace: attached' "$B/ksmtrace-int.out" && [ -s "$B/ksmtrace-int.pid" ]; }
+wait_until 60 started
 kill -INT $kt; wait $kt; rc=$?
-sleep 1
 verdict "ksmtrace --check: SIGINT prints the summary so far and exits 130 ($rc)" \
 	$([ $rc = 130 ] && grep -q '^ksmtrace: events.*interrupted$' "$B/ksmtrace-int.out"; echo $?)
-pkill -TERM -f "ksmwl -n 256 -s 30 churn"; sleep 1
+cmdpid=$(cat "$B/ksmtrace-int.pid" 2>/dev/null)
+verdict "ksmtrace --check: SIGINT ends its command too (pid ${cmdpid:-?})" \
+	$([ -n "$cmdpid" ] && ! kill -0 "$cmdpid" 2>/dev/null; echo $?)
+[ -n "$cmdpid" ] && kill -TERM "$cmdpid" 2>/dev/null
 verdict "ksmtrace: no BPF program left after SIGINT ($(ksm_progs))" $([ "$(ksm_progs)" = 0 ]; echo $?)
 verdict "ksmtrace: KSM settings unchanged after SIGINT" $([ "$(ksm_state)" = "$before" ]; echo $?)

@@ -75,7 +75,8 @@ verdict "ksmtop --prometheus: the workload merged its 20000 pages and holds them
 $WL -n 40 -s 120 many >"$B/prom-many.log" 2>&1 &
 many=$!
 stop_on_exit $many
-sleep 5
+ten_met() { [ "$(ksm_children $many)" -ge 10 ]; }
+wait_until 120 ten_met
 tap_lines $PC live 127.0.0.1:$pp $wl $want 5 "$pages_before"
 tap_lines $PC http 127.0.0.1:$ep $exporter
 tap_lines $PC wait-up 127.0.0.1:$pp ksmscope 10

@@ -20,7 +20,7 @@ fi
 # the tools: BPF object, skeleton, ksmtop with gcc and clang, unit tests
 if make -s tools/ksmtop/ksmtop "$B/ksmtop.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
 	ok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
-	"$B/unit_tests"
+	tap_run "unit_tests" "$B/unit_tests"
 else
 	sed 's/^/#   /' "$B/cc-tools.log" | tail -20
 	notok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"

@@ -19,7 +19,7 @@
 #include "ksm_sysfs.h"
 #include "options.h"
 
-static int n, failed;
+static int n, failed, abort_after;
 
 static void check(int cond, const char *desc)
 {
@@ -27,6 +27,9 @@ static void check(int cond, const char *desc)
 	if (!cond)
 		failed++;
 	printf("%sok %d %s\n", cond ? "" : "not ", n, desc);
+	/* the runner's self-test: a TAP program that crashes half-way */
+	if (abort_after && n == abort_after)
+		abort();
 }
 
 static int parse(const char *line, struct options *o, char *err)
@@ -415,8 +418,13 @@ static void test_sysfs(const char *tmp)
 
 int main(void)
 {
-	char tmp[] = "/tmp/ksmscope-unit-XXXXXX", ksm[600];
+	const char *td = getenv("TMPDIR"), *ab = getenv("KSMSCOPE_UNIT_ABORT_AFTER");
+	char tmp[400], ksm[600], rm[600];
 
+	/* results reach a pipe line by line, even if we die half-way */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	abort_after = ab ? atoi(ab) : 0;
+	snprintf(tmp, sizeof(tmp), "%s/ksmscope-unit-XXXXXX", td && *td ? td : "/tmp");
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 1;
@@ -434,7 +442,8 @@ int main(void)
 	test_proc(tmp);
 	test_sysfs(tmp);
 	printf("1..%d\n", n);
-	if (system("rm -rf /tmp/ksmscope-unit-*") == -1)
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmp);
+	if (system(rm) == -1)
 		perror("rm");
 	return failed ? 1 : 0;
 }
