@@ -2,14 +2,19 @@
 # selftests/vm/run-vm.sh - boot a kernel under QEMU and run commands in it.
 #
 #   run-vm.sh -k BZIMAGE [-t TIMEOUT] [-m MEM_MB] [-a KERNEL_ARGS]
-#             [-f FILE]... [-l LOG] [-i] -- COMMAND [ARGS...]
+#             [-f FILE]... [-l LOG] [-o OUT] [-i] -- COMMAND [ARGS...]
 #
 # The guest is a busybox initramfs built on the fly: static busybox, the
 # files given with -f copied to /opt/ksmscope (and on PATH), and COMMAND
 # run by /init as root.  The machine has 2 vCPUs in 2 NUMA nodes (QEMU
 # NUMA, one CPU and half the memory each), zram swap, tracefs, cgroup2,
-# and movablecore= so that a memory block can be offlined.  The console
-# is streamed to stdout (and to LOG).
+# and movablecore= so that a memory block can be offlined.
+#
+# Two channels: the console (ttyS0: the kernel's messages, boot and exit
+# markers) is streamed to stdout (and to LOG); COMMAND's stdout and stderr
+# and its exit status go to a second serial port (ttyS1), which printk
+# never writes to, so its lines arrive whole.  That output goes to OUT,
+# or to stdout after the console when there is no -o.
 #
 # -i: the guest clock counts instructions (QEMU -icount, shift 3: 8 ns
 # each; single-threaded TCG, one vCPU: with two, 6.1 does not bring the
@@ -26,9 +31,9 @@
 #   104    harness error (missing kernel, busybox or qemu)
 set -uo pipefail
 
-kernel="" timeout=600 mem=2048 log="" extra_args="" files=()
+kernel="" timeout=600 mem=2048 log="" out="" extra_args="" files=()
 accel=(-accel tcg,thread=multi) smp=2 node1=",cpus=1"
-while getopts "k:t:m:a:f:l:i" o; do
+while getopts "k:t:m:a:f:l:o:i" o; do
 	case $o in
 	k) kernel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -36,8 +41,9 @@ while getopts "k:t:m:a:f:l:i" o; do
 	a) extra_args=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	l) log=$OPTARG ;;
+	o) out=$OPTARG ;;
 	i) accel=(-accel tcg,thread=single -icount shift=3) smp=1 node1="" ;;
-	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-f FILE]... [-l LOG] [-i] -- CMD..." >&2; exit 104 ;;
+	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-f FILE]... [-l LOG] [-o OUT] [-i] -- CMD..." >&2; exit 104 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -53,7 +59,7 @@ busybox=$(command -v busybox || true)
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found ('make deps')"
 [[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -gt 0 ] || fail "bad timeout: $timeout"
 
-work=$(mktemp -d /tmp/ksmscope-vm.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ksmscope-vm.XXXXXX")
 qpid=""
 cleanup() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
@@ -89,8 +95,16 @@ if [ -e /sys/block/zram0/disksize ]; then
 	echo 512M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
 		swapon /dev/zram0 && echo "zram swap: $(grep SwapTotal /proc/meminfo)"
 fi
-sh /run.sh
-echo "KSMSCOPE-EXIT=$?"
+# the command's channel: ttyS1, raw (bytes as written, no CR added)
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+sh /run.sh >&3 2>&3 3>&-
+rc=$?
+echo "KSMSCOPE-EXIT=$rc" >&3
+echo "KSMSCOPE-EXIT=$rc"
+exec 3>&-
+# what is still in the UART's buffer gets out before the power goes
+sleep 1
 sync
 poweroff -f
 EOF
@@ -100,6 +114,7 @@ chmod +x "$root/init"
 
 half=$((mem / 2))
 console=$work/console.log
+chan=$work/channel.log
 args="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 no_hash_pointers movablecore=$((mem / 2))M $extra_args"
 echo "vm: booting $(basename "$kernel") mem=${mem}M cpus=$smp nodes=2 timeout=${timeout}s"
 start=$(date +%s)
@@ -110,26 +125,37 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-numa node,nodeid=0,cpus=0,memdev=m0 \
 	-numa node,nodeid=1$node1,memdev=m1 \
 	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$args" \
-	-display none -monitor none -nic none -serial stdio -no-reboot </dev/null 2>&1 |
+	-display none -monitor none -nic none -serial stdio -serial file:"$chan" \
+	-no-reboot </dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$console" ${log:+"$log"}
 qrc=${PIPESTATUS[0]}
 echo "vm: qemu exited with $qrc after $(($(date +%s) - start))s"
+touch "$chan"
+if [ -n "$out" ]; then
+	cp "$chan" "$out" || fail "cannot write $out"
+else
+	cat "$chan"
+fi
 
 splat='(BUG:|Oops|WARNING:|Kernel panic|kernel BUG at|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|rcu_.*stall|UBSAN:|KASAN:|Call Trace:)'
 if ! grep -q '^KSMSCOPE-BOOTED' "$console"; then
 	echo "vm: result: kernel did not boot (no userspace marker on the console)"
 	exit 100
 fi
-if grep -Eq "$splat" "$console"; then
+# (ksmtrace --kmsg's reports are not splats, whatever their text)
+if grep -Ev 'ksmscope: VIOLATION' "$console" | grep -Eq "$splat"; then
 	echo "vm: result: kernel splat:"
-	grep -E -m5 "$splat" "$console" | sed 's/^/vm:   /'
+	# with the console line numbers: what came before it is ordered
+	grep -nE "$splat" "$console" | grep -v 'ksmscope: VIOLATION' | head -5 |
+		sed 's/^\([0-9]*\):/vm:   line \1: /'
 	exit 102
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "vm: result: timeout after ${timeout}s"
 	exit 101
 fi
-rc=$(sed -n 's/^KSMSCOPE-EXIT=\([0-9]*\)$/\1/p' "$console" | tail -1)
+# the status as the guest's init sent it on the command's channel
+rc=$(sed -n 's/^KSMSCOPE-EXIT=\([0-9]*\)$/\1/p' "$chan" | tail -1)
 if [ -z "$rc" ]; then
 	echo "vm: result: guest stopped without an exit status (crash?)"
 	exit 103

@@ -26,8 +26,15 @@ run_vm_rc run_vm -t 60 -- sleep 600
 verdict "harness: a guest that hangs is reported as timeout (exit 101)" $([ $? = 101 ]; echo $?)
 run_vm_rc run_vm -t 120 -- sh -c 'echo c > /proc/sysrq-trigger'
 verdict "harness: a kernel crash is reported as a splat (exit 102)" $([ $? = 102 ]; echo $?)
-run_vm_rc run_vm -t 120 -- sh -c 'exit 7'
+# the command's own channel: 300 lines, each followed by a kernel message
+# on the console, then exit 7
+run_vm_rc run_vm -t 120 -o "$B/vm-harness.out" -- sh -c \
+	'for i in $(seq 300); do echo "ok $i line $i"; echo "<3>ksmscope-noise $i" >/dev/kmsg; done; exit 7'
 verdict "harness: the guest's exit status is propagated (exit 7)" $([ $? = 7 ]; echo $?)
+intact=$(grep -c '^ok [0-9]* line [0-9]*$' "$B/vm-harness.out")
+verdict "harness: the guest's output arrives whole on its own channel ($intact of 300 lines), none of the kernel's" \
+	$([ "$intact" = 300 ] && ! grep -q 'ksmscope-noise' "$B/vm-harness.out" &&
+	  grep -q 'ksmscope-noise 300' "$B/vm-harness.log" && ! grep -q '^ok [0-9]* line' "$B/vm-harness.log"; echo $?)
 
 # --- build.sh refuses bad input with one clear line
 bad() { # bad DESC EXPECTED-TEXT ENV...
@@ -50,29 +57,40 @@ cp "$B/ksmwl.static" "$B/guest/ksmwl"
 cp "$B/ksmtop.static" "$B/guest/ksmtop"
 cp "$B/ksmtrace.static" "$B/guest/ksmtrace"
 cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/guest/"
-# the whole mix and ksm_tests run under ksmtrace --check: it must stay silent
-run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" \
+# the whole mix and ksm_tests run under ksmtrace --check: it must stay
+# silent.  The guest's output comes on its own channel (run-vm.sh -o): its
+# TAP, the script's exit status and its plan are checked here.
+chan=$B/vm-guest.out
+rm -f "$chan"
+run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" -o "$chan" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
 	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
-	> >(grep --line-buffered -v '^KSMTOP \|^KSMPROM \|^    [0-9]')
+	>"$B/vm-run.out" 2>&1
 rc=$?
-wait $! 2>/dev/null
+grep -a '^vm:' "$B/vm-run.out" | sed 's/^/#   /'
 verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
-verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
-verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
+# a guest that did not boot is that one failure: nothing ran to judge
+[ $rc != 100 ] && {
+	verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
+	verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
+	# the guest script's results, plan and exit status ("command exit N"
+	# of ksmtrace's summary); ksmtop's and the exporter's lines apart
+	script_rc=$(sed -n 's/^ksmtrace: events.*; command exit \([0-9]*\)$/\1/p' "$chan" | tail -1)
+	tap_relay "guest" < <(grep -av '^KSMTOP \|^KSMPROM \|^KSMTRACE_RC \|^KSMSCOPE-EXIT=\|^FMT \|^    [0-9]' "$chan")
+	tap_relay_end "guest: ksm-vmtest.sh" "${script_rc:-255}"
 
 # --- ksmtop on the patched kernel, from the JSON it printed in the guest
-if grep -aq '^KSMTOP_RC' "$B/vm-console.log"; then
-	sed -n 's/^KSMTOP_ERR /#   ksmtop: /p' "$B/vm-console.log"
+if grep -aq '^KSMTOP_RC' "$chan"; then
+	sed -n 's/^KSMTOP_ERR /#   ksmtop: /p' "$chan"
 	verdict "ksmtop (vm): SIGTERM ends it with status 0" \
-		$(grep -aq '^KSMTOP_RC 0$' "$B/vm-console.log"; echo $?)
-	grep -a '^KSMTOP {' "$B/vm-console.log" | cut -c8- >"$B/vm-ksmtop.json"
+		$(grep -aq '^KSMTOP_RC 0$' "$chan"; echo $?)
+	grep -a '^KSMTOP {' "$chan" | cut -c8- >"$B/vm-ksmtop.json"
 	json_check vm "$B/vm-ksmtop.json"
 	# the exporter on the patched kernel: full fidelity, every class
 	verdict "ksmtop --prometheus (vm): scraped in the guest (busybox wget)" \
-		$(grep -aq '^KSMPROM_RC 0$' "$B/vm-console.log"; echo $?)
-	grep -a '^KSMPROM ' "$B/vm-console.log" | cut -c9- | tr -d '\r' >"$B/vm-metrics.txt"
+		$(grep -aq '^KSMPROM_RC 0$' "$chan"; echo $?)
+	grep -a '^KSMPROM ' "$chan" | cut -c9- | tr -d '\r' >"$B/vm-metrics.txt"
 	lint=$(promtool check metrics <"$B/vm-metrics.txt" 2>&1); prc=$?
 	verdict "ksmtop --prometheus (vm): promtool check metrics finds nothing${lint:+ ($lint)}" \
 		$([ $prc = 0 ] && [ -z "$lint" ]; echo $?)
@@ -82,35 +100,63 @@ else
 fi
 
 # --- ksmtrace --check on the unmutated kernel: silence
-sed -n 's/^\(ksmtrace: .*\)/#   \1/p' "$B/vm-console.log"
-viol=$(grep -a '^VIOLATION' "$B/vm-console.log" | cut -d' ' -f2 | sort | uniq -c | tr -s ' \n' ' ')
+sed -n 's/^\(ksmtrace: .*\)/#   \1/p' "$chan"
+viol=$(grep -a '^VIOLATION' "$chan" | cut -d' ' -f2 | sort | uniq -c | tr -s ' \n' ' ')
 verdict "ksmtrace --check (vm): the mix and ksm_tests on the patched kernel: no violation, no lost event${viol:+ (violated:$viol)}" \
-	$(grep -aq '^KSMTRACE_RC 0$' "$B/vm-console.log"; echo $?)
+	$(grep -aq '^KSMTRACE_RC 0$' "$chan"; echo $?)
+}
 
-# --- checker self-test: each mutant kernel must be caught
+# --- make vmcheck's verdict: its last line, and its status
+vmcheck_last() { # vmcheck_last ARGS...: runs vmcheck.sh, sets vrc and vlast
+	local o
+	o=$(selftests/vm/vmcheck.sh "$@" 2>&1); vrc=$?
+	vlast=$(echo "$o" | tail -1)
+	echo "#   $vlast"
+}
+vmcheck_last -w "merge" -l "$B/vmcheck-clean.log"
+verdict "vmcheck: the unmutated kernel under one workload: exit 0, says every invariant held and the mix passed" \
+	$([ $vrc = 0 ] && echo "$vlast" | grep -q '^vmcheck: every invariant held, and all [1-9][0-9]* workloads'; echo $?)
+vmcheck_last -w "merge nosuch" -l "$B/vmcheck-badmix.log"
+verdict "vmcheck: a workload of the mix that fails fails the check (exit 3), and its last line says so" \
+	$([ $vrc = 3 ] && echo "$vlast" | grep -q '^vmcheck: FAILED: no violation, but the mix failed (.*nosuch'; echo $?)
+
+# --- checker self-test: each mutant kernel must be caught: ksmtrace
+# --check names the expected invariant before any splat (the kernel log
+# orders its --kmsg line and the splat).  A kernel that only splats is a
+# separate outcome, and not a catch.
+table=$B/vm-mutants.txt
+printf '%-44s %-8s %-14s %-6s %s\n' mutant expected reported splat verdict >"$table"
 while read -r patch inv workloads; do
 	case $patch in ''|'#'*) continue ;; esac
 	log="$B/vmcheck-${patch%.patch}.log"
 	# a mutant kernel is broken on purpose: now and then it wedges its
 	# workload before the race (mutant 01: merging never completes, so
-	# no page migrates).  Such a run is inconclusive, not a miss: one more
-	# try.  A silent check after a workload that ran through still fails.
+	# no page migrates).  Such a run is inconclusive (vmcheck exit 3),
+	# not a miss: one more try.
 	for try in 1 2; do
 		out=$(EXTRA_PATCHES="kernel/mutants/$patch" selftests/vm/vmcheck.sh -w "$workloads" -l "$log" 2>&1); rc=$?
-		echo "$out" | grep -v '^    ' | tail -4 | sed 's/^/#   /'
-		[ $rc = 0 ] && grep -aq '^not ok .*mix: workload' "$log" && [ $try = 1 ] || break
-		echo "#   mutant $patch: its workload failed before the race ($(grep -a '^# ksmwl: .*error' "$log" | tail -1 | cut -c3-)): inconclusive, once more"
+		echo "$out" | grep -v '^    ' | grep -v '^vmcheck: \(reported\|splat\|named\)' | tail -4 | sed 's/^/#   /'
+		[ $rc = 3 ] && [ $try = 1 ] || break
+		echo "#   mutant $patch: its workload failed before the race: inconclusive, once more"
 	done
-	# caught: the expected report; or, failing that, a splat the harness saw
-	splat=$(echo "$out" | grep -q "kernel splat" && echo ", then the kernel crashed")
-	if grep -aq "^VIOLATION $inv " "$log"; then
-		verdict "mutant $patch: ksmtrace --check reports $inv$splat (exit $rc)" $([ $rc = 1 ]; echo $?)
-	elif [ -n "$splat" ]; then
-		ok "mutant $patch: caught by the harness: kernel splat before any report"
+	reported=$(echo "$out" | sed -n 's/^vmcheck: reported: //p' | sed 's/ *$//')
+	before=" $(echo "$out" | sed -n 's/^vmcheck: named before any splat: //p') "
+	splat=$(echo "$out" | grep -q '^vmcheck: splat: yes' && echo yes || echo no)
+	if [[ $before == *" $inv "* ]]; then
+		v="caught"
+	elif [ $splat = yes ]; then
+		v="splat only (not caught)"
+	elif [ $rc = 3 ]; then
+		v="inconclusive: the workload failed"
 	else
-		notok "mutant $patch: ksmtrace --check reports $inv (exit $rc)"
+		v="missed"
 	fi
+	printf '%-44s %-8s %-14s %-6s %s\n' "${patch%.patch}" "$inv" "${reported:--}" "$splat" "$v" >>"$table"
+	verdict "mutant $patch: ksmtrace --check names $inv before any splat ($v; reported: ${reported:--}; splat: $splat; vmcheck exit $rc)" \
+		$([ "$v" = caught ]; echo $?)
 done <kernel/mutants/series
+echo "# mutants: what the checker said on each broken kernel"
+sed 's/^/#   /' "$table"
 
 # --- make kernel EXTRA_PATCHES=...: a separately cached kernel with the change
 extra=selftests/vm/patches/extra-marker.patch
@@ -135,7 +181,9 @@ else
 		host=$(normalize_format $host_events/$e/format 2>/dev/null)
 		verdict "formats: $e identical to the running kernel's" $([ "$fmt" = "$host" ]; echo $?)
 		[ "$fmt" = "$host" ] || { echo "#   vm:   $fmt"; echo "#   host: $host"; }
-	done < <(grep '^FMT ' "$B/vm-console.log")
+	done < <(grep -a '^FMT ' "$chan")
+	nfmt=$(grep -ac '^FMT ' "$chan")
+	verdict "formats: the guest printed the 8 upstream formats ($nfmt)" $([ "$nfmt" = 8 ]; echo $?)
 fi
 
 # --- patch discipline: checkpatch --strict on every patch of the series
