@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 static struct ksm_bpf bpf;
 static struct ksm_checker chk;
 static struct ring_buffer *rb;
-static int n, failed;
+static int n, failed, inject_failed;
 static __u64 base;
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -41,8 +42,14 @@ static int on_record(void *ctx, void *data, size_t len)
 #define EV(type, ...) ev(type, (const __u64[KSM_EV_MAX_ARGS]){ __VA_ARGS__ })
 static void ev(int type, const __u64 *args)
 {
-	if (ksm_bpf_inject(&bpf, type, args))
-		fprintf(stderr, "inject %s failed\n", ksm_event_desc[type].name);
+	int err = ksm_bpf_inject(&bpf, type, args);
+
+	/* a stream that did not run proves nothing: the next verdict fails */
+	if (err) {
+		printf("# inject %s failed: %s\n", ksm_event_desc[type].name,
+		       strerror(-err));
+		inject_failed++;
+	}
 }
 
 /* violations of each invariant since the last call */
@@ -59,6 +66,26 @@ static void settle(unsigned long long *delta)
 	}
 }
 
+/*
+ * One TAP result.  A stream whose events could not all be injected did
+ * not run: its result is a failure whatever the checker said.
+ */
+static void __attribute__((format(printf, 2, 3))) result(bool ok,
+							  const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ok = ok && !inject_failed;
+	failed += !ok;
+	printf("%sok %d %s%s\n", ok ? "" : "not ", ++n, buf,
+	       inject_failed ? " (events not injected)" : "");
+	inject_failed = 0;
+}
+
 static void verdict(int inv, bool must_fail, const char *desc)
 {
 	unsigned long long d[KSM_INV_NR];
@@ -71,12 +98,9 @@ static void verdict(int inv, bool must_fail, const char *desc)
 		if (i != inv)
 			others += d[i];
 	ok = must_fail ? d[inv] > 0 && !others : !d[inv] && !others;
-	n++;
-	if (!ok)
-		failed++;
-	printf("%sok %d %s %s: %s (%s %llu, others %llu)\n", ok ? "" : "not ",
-	       n, ksm_inv_desc[inv].id, must_fail ? "must fail" : "must pass",
-	       desc, ksm_inv_desc[inv].id, d[inv], others);
+	result(ok, "%s %s: %s (%s %llu, others %llu)", ksm_inv_desc[inv].id,
+	       must_fail ? "must fail" : "must pass", desc,
+	       ksm_inv_desc[inv].id, d[inv], others);
 }
 
 /* fresh pointers for each stream: the BPF state outlives a stream */
@@ -151,6 +175,43 @@ static void *race_writer(void *arg)
 	return NULL;
 }
 
+/* an invariant is checkable only if every event it needs is attached */
+static void test_plan(void)
+{
+	bool att[KSM_EV_NR], pres[KSM_EV_NR], ck[KSM_INV_NR];
+	int err[KSM_EV_NR] = { 0 }, t, k;
+	char why[400], list[64];
+
+	for (t = 0; t < KSM_EV_NR; t++)
+		att[t] = pres[t] = true;
+	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	result(k == KSM_INV_NR - 1 && !why[0], "coverage: every event attached, "
+	       "all %d invariants checkable (%d)", KSM_INV_NR - 1, k);
+	att[KSM_EV_MIGRATE_PAGE] = false;
+	err[KSM_EV_MIGRATE_PAGE] = EPERM;
+	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	list[0] = '\0';
+	for (t = 1; t < KSM_INV_NR; t++)
+		if (!ck[t])
+			strcat(list, ksm_inv_desc[t].id);
+	result(!strcmp(list, "I2I3I4") &&
+	       strstr(why, "ksm_migrate_page: attach failed: Operation not "
+		      "permitted"), "coverage: ksm_migrate_page failed to attach: "
+	       "I2 I3 I4 not checkable, and why (%s: %s)", list, why);
+	att[KSM_EV_MIGRATE_PAGE] = true;
+	att[KSM_EV_EXIT] = pres[KSM_EV_EXIT] = false;
+	ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	result(!ck[KSM_INV_I6] && !ck[KSM_INV_I8] && ck[KSM_INV_I7] &&
+	       strstr(why, "ksm_exit: not in this kernel"), "coverage: no "
+	       "ksm_exit: I6 and I8 not checkable (%s)", why);
+	for (t = 0; t < KSM_EV_NR; t++)
+		att[t] = pres[t] = t < KSM_EV_FIRST_SERIES;
+	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	result(k == 1 && ck[KSM_INV_I8] && !strcmp(why, "the ksmscope series' "
+	       "tracepoints: not in this kernel"), "coverage: upstream "
+	       "tracepoints only: I8 alone (%d; %s)", k, why);
+}
+
 static void i5_baseline_race(const char *dir, FILE *rep)
 {
 	struct race r = { .dir = dir };
@@ -166,9 +227,8 @@ static void i5_baseline_race(const char *dir, FILE *rep)
 	snprintf(path, sizeof(path), "%s/full_scans", dir);
 	unlink(path);
 	if (mkfifo(path, 0600) || pthread_create(&t, NULL, race_writer, &r)) {
-		printf("not ok %d I5 baseline: set up the race: %s\n", ++n,
+		result(false, "I5 baseline: set up the race: %s",
 		       strerror(errno));
-		failed++;
 		return;
 	}
 	ksm_check_init(&c, &bpf, rep);
@@ -176,18 +236,15 @@ static void i5_baseline_race(const char *dir, FILE *rep)
 	for (i = 0; i < 3; i++)
 		ksm_check_counters(&c);
 	ok = c.i5_ready && !c.found[KSM_INV_I5];
-	failed += !ok;
-	printf("%sok %d I5 must pass: an unstable insert while the baseline "
-	       "reads sysfs (I5 %llu)\n", ok ? "" : "not ", ++n,
-	       c.found[KSM_INV_I5]);
+	result(ok, "I5 must pass: an unstable insert while the baseline "
+	       "reads sysfs (I5 %llu)", c.found[KSM_INV_I5]);
 	/* and the checker it built still catches a lost update */
 	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), 0);
 	for (i = 0; i < 3; i++)
 		ksm_check_counters(&c);
 	ok = c.found[KSM_INV_I5] == 1;
-	failed += !ok;
-	printf("%sok %d I5 must fail: then an insert sysfs does not count "
-	       "(I5 %llu)\n", ok ? "" : "not ", ++n, c.found[KSM_INV_I5]);
+	result(ok, "I5 must fail: then an insert sysfs does not count "
+	       "(I5 %llu)", c.found[KSM_INV_I5]);
 	put(dir, "pages_unshared", r.unshared + 2);
 	settle((unsigned long long[KSM_INV_NR]){ 0 });
 }
@@ -196,11 +253,16 @@ int main(void)
 {
 	struct ksm_bpf_opts o = { .check = true, .synthetic = true,
 				  .tool = "check_tests" };
-	char err[512], dir[] = "/tmp/ksmscope-check-XXXXXX", *out = NULL;
+	const char *td = getenv("TMPDIR");
+	char err[1024], dir[400], *out = NULL;
 	size_t outlen = 0;
 	FILE *rep;
 	int i;
 
+	/* results reach a pipe line by line, even if we die half-way */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(dir, sizeof(dir), "%s/ksmscope-check-XXXXXX",
+		 td && *td ? td : "/tmp");
 	printf("TAP version 13\n");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
@@ -220,6 +282,7 @@ int main(void)
 	ksm_check_init(&chk, &bpf, rep);
 	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);
 	base = 0xffff888000000000ull;
+	test_plan();
 
 	/* I1: removal once per insertion */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
@@ -228,11 +291,33 @@ int main(void)
 	EV(KSM_EV_PURGE, NODE, PFN(2), 0, 0, 1);
 	verdict(KSM_INV_I1, false, "insert, stale, insert again, purge");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
-	verdict(KSM_INV_I1, true, "insert, stale, stale");
-	next();
+	{
+		/* ksmtrace --kmsg: the report's first line, one record */
+		int kp[2];
+		char kl[512] = "";
+		ssize_t kn = -1;
+
+		if (pipe(kp) == 0) {
+			chk.kmsg_fd = kp[1];
+			fcntl(kp[0], F_SETFL, O_NONBLOCK);
+		}
+		EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+		EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+		EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+		verdict(KSM_INV_I1, true, "insert, stale, stale");
+		if (chk.kmsg_fd >= 0) {
+			kn = read(kp[0], kl, sizeof(kl) - 1);
+			kl[kn > 0 ? kn : 0] = '\0';
+			close(kp[0]);
+			close(kp[1]);
+			chk.kmsg_fd = -1;
+		}
+		kl[strcspn(kl, "\n")] = '\0';
+		result(!strncmp(kl, "<3>ksmscope: VIOLATION I1 (", 27),
+		       "--kmsg: the violation's first line goes to the kernel "
+		       "log as one KERN_ERR record (%s)", kl);
+		next();
+	}
 
 	/* I2: a retry's new kpfn is the last migration's */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
@@ -453,12 +538,9 @@ int main(void)
 		}
 		free(mms);
 		ok = got_a == 41 && got_b == 2;
-		n++;
-		failed += !ok;
-		printf("%sok %d per-mm counts through the per-CPU slots: mm A "
-		       "4 merges 1 failure, mm B 2 merges (got %llu, %llu)\n",
-		       ok ? "" : "not ", n, (unsigned long long)got_a,
-		       (unsigned long long)got_b);
+		result(ok, "per-mm counts through the per-CPU slots: mm A "
+		       "4 merges 1 failure, mm B 2 merges (got %llu, %llu)",
+		       (unsigned long long)got_a, (unsigned long long)got_b);
 		/* A exits and its address comes back as a new mm */
 		EV(KSM_EV_EXIT, a);
 		EV(KSM_EV_ENTER, a);
@@ -470,29 +552,23 @@ int main(void)
 			if (mms[k].mm == a)
 				got_a = mms[k].s.merges;
 		free(mms);
-		n++;
-		failed += got_a != 1;
-		printf("%sok %d per-mm counts: an mm address reused after "
-		       "ksm_exit starts from 0 (got %llu merges)\n",
-		       got_a == 1 ? "" : "not ", n, (unsigned long long)got_a);
+		result(got_a == 1, "per-mm counts: an mm address reused after "
+		       "ksm_exit starts from 0 (got %llu merges)",
+		       (unsigned long long)got_a);
 		settle((unsigned long long[KSM_INV_NR]){ 0 });
 		next();
 	}
 
 	/* the report carries the node's history, oldest first */
 	fflush(rep);
-	n++;
 	{
 		const char *v = out ? strstr(out, "VIOLATION I3") : NULL;
 		const char *h = v ? strstr(v, "history of node") : NULL;
 		const char *ins = h ? strstr(h, "ksm_stable_tree_insert") : NULL;
 		const char *mig = ins ? strstr(ins, "ksm_migrate_page") : NULL;
-		bool ok = mig && strstr(mig, "ksm_stale_node");
-
-		if (!ok)
-			failed++;
-		printf("%sok %d report: a violation prints the node's history "
-		       "in order (insert, migrate, stale)\n", ok ? "" : "not ", n);
+		result(mig && strstr(mig, "ksm_stale_node"), "report: a violation "
+		       "prints the node's history in order (insert, migrate, "
+		       "stale)");
 	}
 	if (getenv("CHECK_TESTS_SHOW"))
 		fputs(out, stderr);

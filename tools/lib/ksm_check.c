@@ -12,33 +12,89 @@
 #include "ksm_event.h"
 #include "ksm_fmt.h"
 
+#define EV(x) (1ULL << KSM_EV_##x)
+/* a node's life: inserted (live, counted), removed (stale, purge) */
+#define NODE_LIFE (EV(STABLE_TREE_INSERT) | EV(STALE_NODE) | EV(PURGE))
+/* an rmap_item's tree: in and out of the unstable and the stable tree */
+#define ITEM_TREE (EV(UNSTABLE_TREE_INSERT) | EV(STABLE_TREE_APPEND) | \
+		   EV(REMOVE_RMAP_ITEM_FROM_TREE) | EV(REMOVE_RMAP_ITEM))
+
+/*
+ * What each invariant needs attached: every event whose absence would
+ * make its check wrong (a missed removal, a missed move), not only the
+ * ones it is judged at.
+ */
 const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR] = {
 	[KSM_INV_I1] = { "I1", "a stable node is removed once per insertion",
-		{ KSM_EV_STABLE_TREE_INSERT, KSM_EV_STALE_NODE, -1 } },
+		NODE_LIFE },
 	[KSM_INV_I2] = { "I2", "a get_ksm_page retry's new kpfn is the node's "
 		"last migration target",
-		{ KSM_EV_GET_KSM_PAGE_RETRY, KSM_EV_MIGRATE_PAGE, -1 } },
+		EV(GET_KSM_PAGE_RETRY) | EV(MIGRATE_PAGE) },
 	[KSM_INV_I3] = { "I3", "a node whose page migrated is not removed as "
 		"stale with the old kpfn",
-		{ KSM_EV_STALE_NODE, KSM_EV_MIGRATE_PAGE, -1 } },
+		EV(STALE_NODE) | EV(MIGRATE_PAGE) | NODE_LIFE },
 	[KSM_INV_I4] = { "I4", "merges with a KSM page target a live node's "
-		"page", { KSM_EV_MERGE_WITH_KSM_PAGE,
-			  KSM_EV_STABLE_TREE_INSERT, -1 } },
+		"page", EV(MERGE_WITH_KSM_PAGE) | EV(MIGRATE_PAGE) | NODE_LIFE },
 	[KSM_INV_I5] = { "I5", "counts derived from events agree with "
-		"/sys/kernel/mm/ksm", { KSM_EV_UNSTABLE_TREE_INSERT,
-		KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, KSM_EV_STABLE_TREE_APPEND } },
+		"/sys/kernel/mm/ksm", ITEM_TREE | NODE_LIFE },
 	[KSM_INV_I6] = { "I6", "each append pairs with one removal; nothing "
 		"stays stable after its mm exited",
-		{ KSM_EV_STABLE_TREE_APPEND, KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE,
-		  -1 } },
+		ITEM_TREE | NODE_LIFE | EV(EXIT) | EV(STOP_SCAN) },
 	[KSM_INV_I7] = { "I7", "an rmap_item is in one tree at a time",
-		{ KSM_EV_UNSTABLE_TREE_INSERT, KSM_EV_STABLE_TREE_APPEND, -1 } },
+		ITEM_TREE | NODE_LIFE },
 	[KSM_INV_I8] = { "I8", "after ksm_exit no merge into the mm succeeds",
-		{ KSM_EV_EXIT, KSM_EV_MERGE_WITH_KSM_PAGE, -1 } },
+		EV(EXIT) | EV(ENTER) | EV(MERGE_WITH_KSM_PAGE) },
 	[KSM_INV_I9] = { "I9", "a KSM page mapped more than once is never "
-		"discarded as lazyfree", { KSM_EV_PURGE,
-		KSM_EV_STABLE_TREE_APPEND, -1 } },
+		"discarded as lazyfree",
+		EV(PURGE) | EV(STABLE_TREE_APPEND) |
+		EV(REMOVE_RMAP_ITEM_FROM_TREE) | NODE_LIFE },
 };
+#undef EV
+
+int ksm_check_plan(const bool *attached, const bool *present,
+		   const int *attach_err, bool *checkable, char *why,
+		   size_t len)
+{
+	__u64 missing = 0, series = 0, absent = 0;
+	size_t off = 0;
+	int i, t, n = 0;
+
+	for (i = 1; i < KSM_INV_NR; i++) {
+		__u64 gap = 0;
+
+		for (t = 0; t < KSM_EV_NR; t++)
+			if ((ksm_inv_desc[i].needs >> t & 1) && !attached[t])
+				gap |= 1ULL << t;
+		checkable[i] = !gap;
+		n += checkable[i];
+		missing |= gap;
+	}
+	if (!why || !len)
+		return n;
+	why[0] = '\0';
+	for (t = KSM_EV_FIRST_SERIES; t < KSM_EV_NR; t++) {
+		series |= 1ULL << t;
+		if (!present[t])
+			absent |= 1ULL << t;
+	}
+	/* a kernel without the series: one reason, not nine */
+	if ((missing & series) && absent == series) {
+		off += (size_t)snprintf(why, len, "the ksmscope series' "
+					"tracepoints: not in this kernel");
+		missing &= ~series;
+	}
+	for (t = 0; t < KSM_EV_NR && off < len; t++) {
+		if (!(missing >> t & 1))
+			continue;
+		off += (size_t)snprintf(why + off, len - off, "%s%s: %s%s",
+					off ? "; " : "", ksm_event_desc[t].name,
+					present[t] ? "attach failed: " :
+					"not in this kernel",
+					present[t] ? strerror(attach_err[t] ?
+					attach_err[t] : EINVAL) : "");
+	}
+	return n;
+}
 
 static double now(void)
 {
@@ -50,19 +106,19 @@ static double now(void)
 
 void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
 {
-	int i, k;
+	bool all[KSM_EV_NR];
+	int i, t;
 
 	memset(c, 0, sizeof(*c));
 	c->kmsg_fd = -1;
 	c->b = b;
 	c->out = out;
-	for (i = 1; i < KSM_INV_NR; i++) {
-		c->checkable[i] = true;
-		for (k = 0; k < 3 && ksm_inv_desc[i].needs[k] >= 0; k++)
-			if (!b->attached[ksm_inv_desc[i].needs[k]] &&
-			    b->fidelity != KSM_FIDELITY_FULL)
-				c->checkable[i] = false;
-	}
+	/* synthetic events (tests): every program loaded, none attached */
+	for (t = 0; t < KSM_EV_NR; t++)
+		all[t] = b->synthetic || b->attached[t];
+	ksm_check_plan(all, b->synthetic ? all : b->probe.present,
+		       b->attach_err, c->checkable, c->missing,
+		       sizeof(c->missing));
 	ksm_snapshot_read(&c->base);
 	ksm_bpf_counters(b, c->base_cnt);
 	for (i = 0; i < 10 && !c->i5_ready; i++)
@@ -93,6 +149,9 @@ void ksm_check_coverage(const struct ksm_checker *c, char *buf, size_t len)
 				off += (size_t)snprintf(buf + off, len - off,
 							" %s", ksm_inv_desc[i].id);
 	}
+	if (c->missing[0] && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " (missing: %s)",
+					c->missing);
 	if (c->i5_note[0] && off < len)
 		snprintf(buf + off, len - off, "; %s", c->i5_note);
 }

@@ -18,9 +18,19 @@
 struct ksm_inv_desc {
 	const char *id;		/* "I1" */
 	const char *what;	/* one line */
-	int needs[3];		/* event types it needs attached, -1 ends */
+	__u64 needs;		/* event types it needs attached (1 << type) */
 };
 extern const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR];
+
+/*
+ * Which invariants can be checked with these events attached: an
+ * invariant only if every event it needs is.  why gets the missing ones
+ * and the reason (not in this kernel, or attach failed: error); returns
+ * how many are checkable.
+ */
+int ksm_check_plan(const bool *attached, const bool *present,
+		   const int *attach_err, bool *checkable, char *why,
+		   size_t len);
 
 #define KSM_CHECK_PENDING 256
 
@@ -31,6 +41,7 @@ struct ksm_checker {
 	int kmsg_fd;			/* >= 0: each report's first line also
 					 * to the kernel log (/dev/kmsg) */
 	bool checkable[KSM_INV_NR];
+	char missing[400];		/* why the others are not (ksm_check_plan) */
 	unsigned long long found[KSM_INV_NR];	/* confirmed violations */
 	/* I2 suspects waiting for the migration event */
 	struct {
