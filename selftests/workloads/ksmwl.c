@@ -15,10 +15,12 @@
  * a final "ksmwl: WORKLOAD ok key=value ..." line that tests can parse.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@ static int hold;
 static long rate;
 static size_t psz;
 static const char *cmd = "ksmwl";
+static int in_child;		/* a forked child: die() runs no atexit */
 
 static void restore_knobs(void)
 {
@@ -86,6 +89,9 @@ static void __attribute__((noreturn)) die(int code, const char *fmt, ...)
 	putchar('\n');
 	fflush(stdout);
 	va_end(ap);
+	/* a forked child restores nothing: the knobs are its parent's */
+	if (in_child)
+		_exit(code);
 	exit(code);
 }
 
@@ -134,6 +140,36 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Processes other than this one that KSM merged pages of, now. */
+static long others_merging(void)
+{
+	char path[64];
+	long n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		long v = 0;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/ksm_merging_pages",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &v) == 1 && v > 0)
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 static long self_merging(void)
 {
 	long v = -1;
@@ -161,6 +197,18 @@ static char *map_pages(long n, int mergeable)
 	return p;
 }
 
+/*
+ * The word page i is filled with: content class (i / group), the
+ * workload's seed, and this run's salt, so that pages of two runs never
+ * merge (a freed page of the last run can still be a KSM page).
+ */
+static uint32_t salt;
+
+static uint64_t content(long i, long group, unsigned int seed)
+{
+	return ((uint64_t)(seed ^ salt) << 32) | (uint64_t)(i / group);
+}
+
 /* Page i gets content class (i / group): groups of identical pages. */
 static void refill(char *p, long i, long group, unsigned int seed);
 
@@ -175,7 +223,7 @@ static void fill(char *p, long n, long group, unsigned int seed)
 /* Give page i back the content fill() gave it. */
 static void refill(char *p, long i, long group, unsigned int seed)
 {
-	uint64_t v = ((uint64_t)seed << 32) | (uint64_t)(i / group);
+	uint64_t v = content(i, group, seed);
 	size_t off;
 
 	for (off = 0; off < psz; off += sizeof(v))
@@ -189,6 +237,58 @@ static void scribble(char *p, long i)
 
 	memcpy(p + i * psz, &v, sizeof(v));
 	memcpy(p + i * psz + psz / 2, &i, sizeof(i));
+}
+
+/*
+ * KSM must never change what a process reads: pages [from, from + n) of
+ * p must hold what fill() gave them.  Exits 1 naming the first page that
+ * does not (the check every workload makes of its own data).
+ */
+static void verify(const char *p, long from, long n, long group,
+		   unsigned int seed, const char *what)
+{
+	long i, bad = 0, first = -1;
+	size_t off;
+
+	for (i = from; i < from + n; i++) {
+		uint64_t want = content(i, group, seed);
+
+		for (off = 0; off < psz; off += sizeof(want))
+			if (memcmp(p + i * psz + off, &want, sizeof(want)))
+				break;
+		if (off < psz && !bad++)
+			first = i;
+	}
+	if (bad)
+		die(1, "%s: %ld of %ld pages do not hold what was written "
+		    "(first: page %ld)", what, bad, n, first);
+}
+
+/* The same for pages scribble() made unique. */
+static void verify_scribbled(char *p, long from, long n, const char *what)
+{
+	long i, bad = 0;
+
+	for (i = from; i < from + n; i++) {
+		uint64_t v = 0x5c51bb1e00000000ull ^
+			     (uint64_t)(uintptr_t)(p + i * psz);
+
+		bad += memcmp(p + i * psz, &v, sizeof(v)) ||
+		       memcmp(p + i * psz + psz / 2, &i, sizeof(i));
+	}
+	if (bad)
+		die(1, "%s: %ld of %ld written pages lost what was written",
+		    what, bad, n);
+}
+
+static bool page_is_zero(const char *p, long i)
+{
+	size_t off;
+
+	for (off = 0; off < psz; off++)
+		if (p[i * psz + off])
+			return false;
+	return true;
 }
 
 static void wait_merging(long want)
@@ -309,6 +409,7 @@ static int wl_merge(void)
 	ksm_start(npages, 0);
 	fill(p, npages, 2, 1);
 	wait_merging(npages);
+	verify(p, 0, npages, 2, 1, "merged");
 	msg("ok merged=%ld pages_shared=%ld pages_sharing=%ld", self_merging(),
 	    ksm_read("pages_shared"), ksm_read("pages_sharing"));
 	if (!hold)	/* -p holds what it merged */
@@ -339,6 +440,7 @@ static int wl_churn(void)
 			refill(p, i, 2, 3);
 		rounds++;
 	}
+	verify(p, 0, npages, 2, 3, "churned");
 	msg("ok rounds=%ld merging=%ld", rounds, self_merging());
 	return 0;
 }
@@ -361,6 +463,7 @@ static int wl_many(void)
 			char *p;
 
 			/* children restore nothing: that is the parent's job */
+			in_child = 1;
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -369,12 +472,23 @@ static int wl_many(void)
 			p = map_pages(4, 1);
 			fill(p, 4, 4, 5);
 			sleep((unsigned int)seconds);
+			verify(p, 0, 4, 4, 5, "a child's pages");
 			_exit(0);
 		}
 	}
 	msg("%ld processes with 4 mergeable pages each, for %ds", n, seconds);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
+	for (i = 0; i < n; ) {
+		int st;
+
+		if (wait(&st) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		i++;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			die(1, "a child failed (status 0x%x): see its line above", st);
+	}
 	msg("ok processes=%ld", n);
 	return 0;
 }
@@ -448,6 +562,10 @@ static int wl_zero(void)
 	}
 	if (zero_pfn <= 0)
 		wait_scans(3);	/* pfns hidden: at least let ksmd see them */
+	for (i = 0; i < npages * (long)psz; i++)
+		if (p[i])
+			die(1, "a page merged with the zero page reads %d at %ld",
+			    p[i], i);
 	msg("ok zero_pages_merged=%ld", zero_pfn > 0 ? merged : -1);
 	return 0;
 }
@@ -456,18 +574,35 @@ static int wl_zero(void)
 static int wl_stale(void)
 {
 	char *p = map_pages(npages, 1);
-	long shared, i;
+	long shared, after, others, i;
 
 	ksm_start(npages, 0);
 	fill(p, npages, 2, 2);
 	wait_merging(npages);
+	verify(p, 0, npages, 2, 2, "merged");
 	shared = ksm_read("pages_shared");
 	for (i = 0; i < npages; i++)
 		scribble(p, i);
 	msg("wrote all %ld pages, KSM pages now free", npages);
 	wait_scans(3);
-	msg("ok pages_shared before=%ld after=%ld", shared,
-	    ksm_read("pages_shared"));
+	verify_scribbled(p, 0, npages, "written");
+	after = ksm_read("pages_shared");
+	/*
+	 * Every rmap_item of ours was on a node whose page is gone: ksmd
+	 * must have found them and let go of all of them, and (when nobody
+	 * else merges meanwhile) removed the npages/2 stale nodes.
+	 */
+	if (self_merging() != 0)
+		die(1, "ksmd still counts %ld of our pages as merged after 3 "
+		    "full scans", self_merging());
+	others = others_merging();
+	if (!others && shared - after < npages / 2)
+		die(1, "ksmd removed %ld stale nodes of %ld (pages_shared %ld -> "
+		    "%ld)", shared - after, npages / 2, shared, after);
+	if (others)
+		msg("pages_shared not judged: %ld other processes merge too",
+		    others);
+	msg("ok pages_shared before=%ld after=%ld", shared, after);
 	return 0;
 }
 
@@ -492,6 +627,7 @@ static int wl_chain(void)
 		a = map_pages(n, 1);
 		fill(a, n, n, 3);	/* all n pages identical */
 		wait_merging(n / 2);
+		verify(a, 0, n, n, 3, "merged into a chain");
 		msg("round %ld: chains=%ld dups=%ld", round,
 		    ksm_read("stable_node_chains"), ksm_read("stable_node_dups"));
 		if (ksm_read("stable_node_chains") < 1)
@@ -527,7 +663,7 @@ static int wl_fork_reclaim(void)
 {
 	char *p = map_pages(npages, 1);
 	long swapped, i, sum = 0;
-	int fds[2];
+	int fds[2], st = 0;
 	pid_t child;
 
 	if (swap_used_kb() < 0 || ksm_read("run") < 0)
@@ -547,10 +683,16 @@ static int wl_fork_reclaim(void)
 	if (child == 0) {
 		char c;
 
+		/* the child reads every page once they went out to swap */
+		in_child = 1;
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		close(fds[1]);
-		if (read(fds[0], &c, 1) < 0)
+		if (read(fds[0], &c, 1) != 1)
 			_exit(1);
-		_exit(p[0] == 0);
+		cmd = "fork-reclaim (child)";
+		verify(p, 0, npages, 2, 4, "the child's pages after swap");
+		_exit(0);
 	}
 	close(fds[0]);
 	for (i = 0; i < 8; i++)
@@ -559,13 +701,18 @@ static int wl_fork_reclaim(void)
 	msg("reclaimed, swap used %ld kB", swapped);
 	for (i = 0; i < npages; i++)
 		sum += p[i * psz];
+	verify(p, 0, npages, 2, 4, "the parent's pages after swap");
 	if (write(fds[1], "x", 1) != 1)
 		die(1, "pipe write");
-	waitpid(child, NULL, 0);
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		die(1, "the child's check failed (status 0x%x)", st);
 	set("run", 1);
 	wait_scans(1);
+	if (swapped <= 0)
+		die(1, "reclaim swapped out nothing (swap used %ld kB)", swapped);
 	msg("ok swap_used_kb=%ld checksum=%ld", swapped, sum);
-	return swapped > 0 ? 0 : 1;
+	return 0;
 }
 
 static long move_all(char *p, long n, int node, int *status)
@@ -642,10 +789,13 @@ static int wl_migrate(void)
 			memcpy(p + i * psz, p + (i ^ 1) * psz, psz);
 		}
 	}
+	verify(p, 0, npages, 2, 5, "migrated");
+	if (!moved)
+		die(1, "no page moved in %ld rounds", rounds);
 	msg("ok rounds=%ld moved=%ld pages_shared=%ld", rounds, moved,
 	    ksm_read("pages_shared"));
 	free(status);
-	return moved > 0 ? 0 : 1;
+	return 0;
 }
 
 /*
@@ -691,9 +841,12 @@ static int wl_numa_prune(void)
 	for (i = 1; i < npages; i += 2)
 		scribble(a, i);
 	wait_scans(2);
+	verify(b, 0, npages, 2, 10, "node 1's pages");
+	if (!moved)
+		die(1, "none of A's KSM pages moved to node 1");
 	msg("ok moved=%ld pages_shared=%ld", moved, ksm_read("pages_shared"));
 	free(status);
-	return moved > 0 ? 0 : 1;
+	return 0;
 }
 
 /*
@@ -711,6 +864,7 @@ static int wl_unmerge_all(void)
 	ksm_start(npages, 0);
 	fill(p, npages, 2, 6);
 	wait_merging(npages);
+	verify(p, 0, npages, 2, 6, "merged");
 	set("run", 0);
 	if (pipe(fds))
 		die(1, "pipe: %s", strerror(errno));
@@ -730,10 +884,13 @@ static int wl_unmerge_all(void)
 	if (ksm_read("pages_shared") != 0 || self_merging() != 0)
 		die(1, "run=2 left pages_shared=%ld merging=%ld",
 		    ksm_read("pages_shared"), self_merging());
+	verify_scribbled(p, 0, npages, "written, then unmerged");
+	if (!pinned)
+		die(1, "no KSM page could be pinned by the pipe");
 	msg("ok pages_shared=0 after run=2 pinned=%ld", pinned);
 	close(fds[0]);
 	close(fds[1]);
-	return pinned > 0 ? 0 : 1;
+	return 0;
 }
 
 /*
@@ -766,8 +923,17 @@ static int wl_lazyfree(void)
 	after = 0;
 	for (i = 0; i < npages; i++)
 		after += pfn_of(plain + i * psz) > 0;
+	/* a lazily freed page reads as it was, or as zeroes once discarded */
+	for (i = 0; i < npages; i++) {
+		if (!page_is_zero(plain, i))
+			verify(plain, i, 1, 1, 7, "a lazily freed plain page");
+		if (i % 2 && !page_is_zero(k, i))
+			verify(k, i, 1, 2, 8, "a lazily freed KSM page");
+	}
+	if (after >= before)
+		die(1, "reclaim discarded none of the %ld lazily freed pages", before);
 	msg("ok plain_present before=%ld after=%ld", before, after);
-	return after < before ? 0 : 1;
+	return 0;
 }
 
 /*
@@ -900,6 +1066,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	salt = (uint32_t)getpid() << 8;
 	while ((c = getopt(argc, argv, "n:s:t:r:ph")) != -1) {
 		char *end;
 		long v;
