@@ -138,16 +138,20 @@ unsigned long long ksm_check_total(const struct ksm_checker *c)
 void ksm_check_coverage(const struct ksm_checker *c, char *buf, size_t len)
 {
 	size_t off = 0;
-	int i, pass;
+	int i, pass, n;
 
 	for (pass = 0; pass < 2; pass++) {
 		off += (size_t)snprintf(buf + off, len > off ? len - off : 0,
 					"%s", pass ? "; not checkable here:" :
 					"checked:");
-		for (i = 1; i < KSM_INV_NR; i++)
-			if (c->checkable[i] == !pass && off < len)
+		for (i = 1, n = 0; i < KSM_INV_NR; i++)
+			if (c->checkable[i] == !pass && off < len) {
 				off += (size_t)snprintf(buf + off, len - off,
 							" %s", ksm_inv_desc[i].id);
+				n++;
+			}
+		if (!n && off < len)
+			off += (size_t)snprintf(buf + off, len - off, " none");
 	}
 	if (c->missing[0] && off < len)
 		off += (size_t)snprintf(buf + off, len - off, " (missing: %s)",
