@@ -936,6 +936,137 @@ static int wl_lazyfree(void)
 	return 0;
 }
 
+/* Pages of p that do not hold what fill(p, ..., group, seed) gave them. */
+static long differ_from_fill(const char *p, long from, long step, long n,
+			     long group, unsigned int seed)
+{
+	char *ref = map_pages(from + n, 0);
+	long i, bad = 0;
+
+	fill(ref, from + n, group, seed);
+	for (i = from; i < from + n; i += step)
+		bad += !!memcmp(p + i * psz, ref + i * psz, psz);
+	munmap(ref, (from + n) * psz);
+	return bad;
+}
+
+/*
+ * One page of each identical pair is MADV_FREEd before ksmd merges the
+ * pair: the KSM page may then be the lazyfree one, but it now also maps
+ * the other page, which was never freed.  Reclaim must keep it (or swap
+ * it): the pages that never had MADV_FREE must read back intact.
+ */
+static int wl_lazyfree_pair(void)
+{
+	char *k = map_pages(npages, 1);
+	long lost, gone = 0, i;
+
+	cg_enter();
+	ksm_start(npages, 0);
+	set("run", 0);		/* no merge before MADV_FREE */
+	fill(k, npages, 2, 11);
+	/*
+	 * The odd page of a pair is scanned second: it becomes the KSM
+	 * page, the even one is replaced by it.
+	 */
+	for (i = 1; i < npages; i += 2)
+		if (madvise(k + i * psz, psz, MADV_FREE))
+			die(errno == EINVAL ? EXIT_SKIP : 1,
+			    "madvise(MADV_FREE): %s", strerror(errno));
+	set("run", 1);
+	wait_merging(npages);
+	set("run", 0);
+	for (i = 0; i < 8; i++)
+		cg_reclaim(npages * psz);
+	for (i = 1; i < npages; i += 2)	/* MADV_FREEd: their data may go */
+		gone += pfn_of(k + i * psz) < 0;
+	lost = differ_from_fill(k, 0, 2, npages, 2, 11);
+	if (lost)
+		die(1, "%ld of the %ld pages never MADV_FREEd lost their data "
+		    "(a shared KSM page discarded as lazyfree?)", lost,
+		    npages / 2);
+	msg("ok lost=0 freed_not_present=%ld swap_used_kb=%ld", gone,
+	    swap_used_kb());
+	return 0;
+}
+
+/*
+ * One page of each merged pair is written (COW): its rmap_item leaves the
+ * stable tree (unique now, for the unstable one), its mate stays merged.
+ */
+static int wl_cow(void)
+{
+	char *p = map_pages(npages, 1);
+	long merging, i;
+
+	ksm_start(npages, 0);
+	set("run", 0);		/* each pair merges the first time it is seen */
+	fill(p, npages, 2, 12);
+	set("run", 1);
+	wait_merging(npages);
+	for (i = 1; i < npages; i += 2)
+		scribble(p, i);
+	wait_scans(3);
+	merging = self_merging();
+	if (differ_from_fill(p, 0, 2, npages, 2, 12))
+		die(1, "pages not written to lost their data");
+	if (differ_from_fill(p, 1, 2, npages - 1, 2, 12) != npages / 2)
+		die(1, "written pages do not hold what was written");
+	if (merging != npages / 2)
+		die(1, "%ld pages merged after writing half of %ld, not %ld",
+		    merging, npages, npages / 2);
+	msg("ok merging=%ld pages_shared=%ld pages_sharing=%ld", merging,
+	    ksm_read("pages_shared"), ksm_read("pages_sharing"));
+	return 0;
+}
+
+/*
+ * Processes exit while ksmd merges their pages: PAGES/8 children, one
+ * after another, map 64 pages with the content of the parent's KSM pages
+ * and exit as soon as ksmd has merged a few of them, so that ksmd is in
+ * the middle of merging into the mm that exits.
+ */
+static int wl_exit_merge(void)
+{
+	long nchild = npages / 8 ? npages / 8 : 1, c;
+	char *p = map_pages(64, 1);
+
+	ksm_start(npages, 0);
+	fill(p, 64, 2, 13);
+	wait_merging(64);
+	for (c = 0; c < nchild; c++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid < 0)
+			die(1, "fork: %s", strerror(errno));
+		if (!pid) {
+			double t0 = now();
+			char *q;
+
+			/* children restore nothing: that is the parent's job */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			q = map_pages(64, 1);
+			fill(q, 64, 2, 13);
+			while (self_merging() < 8)
+				if (now() - t0 > timeout_s)
+					_exit(3);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			die(1, "child %ld: %s", c, WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 3 ? "ksmd merged none of its "
+			    "pages" : "did not exit cleanly");
+	}
+	if (differ_from_fill(p, 0, 1, 64, 2, 13))
+		die(1, "the parent's merged pages lost their data");
+	msg("ok children=%ld merging=%ld", nchild, self_merging());
+	return 0;
+}
+
 /*
  * Try to offline (and online again) a movable memory block holding one of
  * @kpfn.  Returns the block, or -1 with *tried counting the attempts.
@@ -1032,6 +1163,122 @@ static int wl_hotremove(void)
 	return 0;
 }
 
+/*
+ * Offline (and online again) the highest movable memory block that will
+ * go: returns its number, -1 if none would.
+ */
+static long offline_any_block(void)
+{
+	char path[160], zones[64];
+	long blk;
+	int fd;
+
+	for (blk = 1023; blk >= 0; blk--) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%ld/valid_zones", blk);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		zones[0] = '\0';
+		if (read(fd, zones, sizeof(zones) - 1) > 0)
+			zones[sizeof(zones) - 1] = '\0';
+		close(fd);
+		if (!strstr(zones, "Movable"))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%ld/state", blk);
+		if (write_file(path, "offline"))
+			continue;
+		if (write_file(path, "online_movable") && write_file(path, "online"))
+			die(1, "cannot online memory%ld again", blk);
+		return blk;
+	}
+	return -1;
+}
+
+/*
+ * A forked child maps KSM pages on node 0 that ksmd has not seen in it
+ * yet (ksmd stopped), and a movable block of node 1 (above them) goes
+ * offline and online: their stable nodes must stay, so that ksmd merges
+ * the child's mappings into them when it runs again (its ksm-page-forked
+ * shortcut).  The child checks its data.
+ */
+static int wl_offline_fork(void)
+{
+	long n = 2, blk;	/* one KSM page, mapped twice */
+	int fds[2], status;
+	char *p, c;
+	pid_t child;
+	FILE *f;
+
+	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+	if (!f)
+		die(EXIT_SKIP, "no memory hotplug in this kernel");
+	fclose(f);
+	if (access("/sys/devices/system/node/node1", F_OK))
+		die(EXIT_SKIP, "needs two NUMA nodes");
+	ksm_start(n, 0);
+	p = map_pages(n, 1);
+	bind_node(p, n, 0);	/* below every block of node 1 */
+	fill(p, n, 2, 14);
+	wait_merging(n);
+	set("run", 0);
+	if (pipe(fds))
+		die(1, "pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0)
+		die(1, "fork: %s", strerror(errno));
+	if (!child) {
+		long base, scans;
+		double t0;
+
+		/* children restore nothing: that is the parent's job */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(3);
+		/* 6.1 copies the parent's count into the child's mm */
+		base = self_merging();
+		t0 = now();
+		while (self_merging() < base + n)	/* ksmd's first look */
+			if (now() - t0 > timeout_s)
+				_exit(4);
+		/* exit only once ksmd is done with us: no merge in flight */
+		scans = ksm_read("full_scans");
+		while (ksm_read("full_scans") < scans + 2)
+			if (now() - t0 > timeout_s)
+				_exit(4);
+		_exit(differ_from_fill(p, 0, 1, n, 2, 14) ? 5 : 0);
+	}
+	close(fds[0]);
+	blk = offline_any_block();
+	if (blk < 0)
+		die(EXIT_SKIP, "no movable memory block could be offlined "
+		    "(boot with movablecore=)");
+	msg("offlined and onlined memory%ld", blk);
+	set("run", 1);
+	if (write(fds[1], "x", 1) != 1)
+		die(1, "pipe write");
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		die(1, "child did not exit cleanly");
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		break;
+	case 4:
+		die(1, "ksmd did not merge the child's %ld KSM pages in %ds",
+		    n, timeout_s);
+	case 5:
+		die(1, "the child's KSM pages lost their data");
+	default:
+		die(1, "child exited with %d", WEXITSTATUS(status));
+	}
+	msg("ok block=%ld child_merged=%ld pages_shared=%ld", blk, n,
+	    ksm_read("pages_shared"));
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1049,7 +1296,13 @@ static const struct {
 	{ "numa-prune", wl_numa_prune, "stale nodes pruned from migrate_nodes" },
 	{ "unmerge-all", wl_unmerge_all, "run=2 unmerges everything" },
 	{ "lazyfree", wl_lazyfree, "MADV_FREE pages discarded by reclaim" },
+	{ "lazyfree-pair", wl_lazyfree_pair,
+	  "MADV_FREE half of each pair, merge, reclaim" },
+	{ "cow", wl_cow, "write one page of each merged pair" },
+	{ "exit-merge", wl_exit_merge, "processes exit while ksmd merges them" },
 	{ "hotremove", wl_hotremove, "offline a block with stale KSM pages" },
+	{ "offline-fork", wl_offline_fork,
+	  "offline a block above a child's unseen KSM pages" },
 };
 
 static void usage(FILE *out)
