@@ -25,8 +25,9 @@ sum=$(echo "$out" | grep '^ksmtrace: events')
 verdict "ksmtrace --check: one summary line with events, losses, violations" \
 	$(echo "$sum" | grep -q 'merges=[1-9][0-9]*.*; lost 0; violations 0; checked:.*; command exit 0$'; echo $?)
 if [ "$want" = upstream ]; then
-	verdict "ksmtrace --check on a stock kernel says what it can check (I8) and what not" \
-		$(echo "$sum" | grep -q 'checked: I8; not checkable here: I1 I2 I3 I4 I5 I6 I7 I9'; echo $?)
+	# I8 neither: the upstream merge event comes after mmap_read_unlock()
+	verdict "ksmtrace --check on a stock kernel says it can check nothing, and why" \
+		$(echo "$sum" | grep -q "checked: none; not checkable here: I1 I2 I3 I4 I5 I6 I7 I8 I9 (missing: the ksmscope series' tracepoints: not in this kernel; I8: .*mmap_read_unlock"; echo $?)
 fi
 verdict "ksmtrace --check left the KSM settings as they were" $([ "$(ksm_state)" = "$before" ]; echo $?)
 

@@ -207,9 +207,14 @@ static void test_plan(void)
 	for (t = 0; t < KSM_EV_NR; t++)
 		att[t] = pres[t] = t < KSM_EV_FIRST_SERIES;
 	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
-	result(k == 1 && ck[KSM_INV_I8] && !strcmp(why, "the ksmscope series' "
-	       "tracepoints: not in this kernel"), "coverage: upstream "
-	       "tracepoints only: I8 alone (%d; %s)", k, why);
+	/*
+	 * I8 too: the later kernels emit ksm_merge_with_ksm_page after
+	 * mmap_read_unlock(), where its order with ksm_exit proves nothing
+	 */
+	result(k == 0 && !strncmp(why, "the ksmscope series' tracepoints: not "
+	       "in this kernel; I8: ", 52) && strstr(why, "mmap_read_unlock"),
+	       "coverage: upstream tracepoints only: nothing checkable, and "
+	       "why (%d; %s)", k, why);
 }
 
 static void i5_baseline_race(const char *dir, FILE *rep)

@@ -38,7 +38,7 @@ expect_fail "ksmwl: -n 0 exits 2" 2 "-n needs a positive number" "$B/ksmwl" -n 0
 expect_fail "ksmwl: -s junk exits 2" 2 "-s needs a positive number" "$B/ksmwl" -s 1x merge
 expect_fail "ksmwl: no workload exits 2" 2 "usage:" "$B/ksmwl"
 out=$("$B/ksmwl" -h); verdict "ksmwl -h lists every workload" \
-	$(for w in scan churn many merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree hotremove; do
+	$(for w in scan churn many merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree lazyfree-pair cow exit-merge hotremove offline-fork; do
 		echo "$out" | grep -q "^  $w " || exit 1; done; echo 0)
 
 expect_fail "run-vm.sh: missing kernel image exits 104" 104 "kernel image not found" \

@@ -19,6 +19,8 @@ struct ksm_inv_desc {
 	const char *id;		/* "I1" */
 	const char *what;	/* one line */
 	__u64 needs;		/* event types it needs attached (1 << type) */
+	bool series_order;	/* judged by an order only the ksmscope
+				 * series' events keep (kernel/patches) */
 };
 extern const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR];
 

@@ -92,6 +92,11 @@ tracepoint_tests() {
 	run_workload numa-prune -n 512 numa-prune
 	run_workload unmerge-all -n 512 unmerge-all
 	run_workload lazyfree -n 512 lazyfree
+	# the mutants' workloads: silent on the unmutated kernel too
+	run_workload lazyfree-pair -n 512 lazyfree-pair
+	run_workload cow -n 512 cow
+	run_workload exit-merge -n 512 exit-merge
+	run_workload offline-fork -n 512 offline-fork
 	if [ -n "${KSMTOP_PID:-}" ]; then
 		sleep 3
 		wget -q -O /tmp/metrics http://127.0.0.1:9757/metrics
@@ -192,7 +197,7 @@ kernel_ksm_tests() {
 }
 
 mix_tests() {
-	for w in ${MIX:-hotremove merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree}; do
+	for w in ${MIX:-hotremove merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree lazyfree-pair cow exit-merge offline-fork}; do
 		case $w in
 		migrate) args="-n 256 -s 8" ;;
 		hotremove) args="-n 2048" ;;
