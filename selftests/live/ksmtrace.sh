@@ -61,17 +61,17 @@ done < <(python3 "$B/ksmtrace-check.py" "$B/ksmtrace.jsonl" "$B/ksm.perfetto.jso
 # filters in BPF, in force from the first event: another process merges
 # first, then the tracer starts filtered on one pid, 20 times over; not
 # one event of another mm may be streamed
+merging() { [ "$(cat /proc/$1/ksm_merging_pages 2>/dev/null || echo 0)" -gt 0 ]; }
 "$WL" -r 4000 -n 2048 -s 600 churn >/dev/null 2>&1 &
 wl=$!
 stop_on_exit $wl
+# one after the other: each saves the knobs the one before it set, so
+# stopped newest first they put back what they found
+wait_until 120 merging $wl
 "$WL" -n 1024 -s 600 churn >/dev/null 2>&1 &
 other=$!
 stop_on_exit $other
-for _ in $(seq 600); do	# both registered and merging
-	[ "$(cat /proc/$wl/ksm_merging_pages 2>/dev/null || echo 0)" -gt 0 ] &&
-		[ "$(cat /proc/$other/ksm_merging_pages 2>/dev/null || echo 0)" -gt 0 ] && break
-	sleep 0.1
-done
+wait_until 120 merging $other
 : >"$B/ksmtrace-pid.jsonl"
 for i in $(seq 20); do
 	$KTR -j -p $wl -d 0.5 >>"$B/ksmtrace-pid.jsonl" 2>"$B/ksmtrace-pid.err" ||
@@ -136,6 +136,12 @@ sum=$(grep '^ksmtrace: events' "$B/ksmtrace-loss.out.err")
 echo "#   $sum"
 verdict "ksmtrace (streaming): losses reported in the summary next to streamed and fired" \
 	$(echo "$sum" | grep -Eq '; lost [1-9][0-9]*; streamed [0-9]+ of [0-9]+ fired'; echo $?)
+
+# a command still running at the end of -d is ended, and its status said
+# as for one that ended by itself (128 + SIGTERM)
+sum=$($KTR -d 1 -- sleep 300 2>&1 >/dev/null | grep '^ksmtrace: events')
+verdict "ksmtrace -d 1 -- sleep 300: the command is ended, 'command exit 143'" \
+	$(echo "$sum" | grep -q '; command exit 143$'; echo $?)
 
 # SIGINT in the middle of a check: summary so far, exit 130, nothing left
 rm -f "$B/ksmtrace-int.pid"

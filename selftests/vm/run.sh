@@ -134,7 +134,7 @@ while read -r patch inv workloads; do
 	# no page migrates).  Such a run is inconclusive (vmcheck exit 3),
 	# not a miss: one more try.
 	for try in 1 2; do
-		out=$(EXTRA_PATCHES="kernel/mutants/$patch" selftests/vm/vmcheck.sh -w "$workloads" -l "$log" 2>&1); rc=$?
+		out=$(EXTRA_PATCHES="kernel/mutants/$patch" selftests/vm/vmcheck.sh -1 -w "$workloads" -l "$log" 2>&1); rc=$?
 		echo "$out" | grep -v '^    ' | grep -v '^vmcheck: \(reported\|splat\|named\)' | tail -4 | sed 's/^/#   /'
 		[ $rc = 3 ] && [ $try = 1 ] || break
 		echo "#   mutant $patch: its workload failed before the race: inconclusive, once more"

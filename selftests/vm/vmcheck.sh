@@ -4,9 +4,11 @@
 # ksm_tests) under `ksmtrace --check --kmsg`, print each violated
 # invariant with its report, and say in the last line what happened.
 #
-#   vmcheck.sh [-w "WORKLOAD ..."] [-T] [-l LOG]
+#   vmcheck.sh [-w "WORKLOAD ..."] [-T] [-1] [-l LOG]
 #     -w  ksmwl workloads of the mix (default: all of them)
 #     -T  also the kernel's ksm_tests
+#     -1  stop at the first violation (ksmtrace --first): for a kernel
+#         that may not survive the race it is caught in
 #     -l  console log (default: $BUILD/vmcheck.log); the guest's own output
 #         (TAP, reports, summary) goes next to it, LOG with .out for .log,
 #         and what the harness said to .out.vm
@@ -29,13 +31,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . selftests/lib/tap.sh
 B=${BUILD:-build}
-mix="" parts="mix" log="$B/vmcheck.log"
-while getopts "w:Tl:" o; do
+mix="" parts="mix" log="$B/vmcheck.log" first=""
+while getopts "w:T1l:" o; do
 	case $o in
 	w) mix=$OPTARG ;;
 	T) parts="mix ksm_tests" ;;
+	1) first=--first ;;
 	l) log=$OPTARG ;;
-	*) echo "usage: vmcheck.sh [-w WORKLOADS] [-T] [-l LOG]" >&2; exit 2 ;;
+	*) echo "usage: vmcheck.sh [-w WORKLOADS] [-T] [-1] [-l LOG]" >&2; exit 2 ;;
 	esac
 done
 out=${log%.log}.out
@@ -50,7 +53,7 @@ rm -f "$out"
 selftests/vm/run-vm.sh -k "$kdir/arch/x86/boot/bzImage" -t "${VM_TIMEOUT:-1200}" -l "$log" -o "$out" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh -c "MIX='$mix' ksmtrace --check --kmsg -- sh ksm-vmtest.sh $parts; echo KSMTRACE_RC \$?" >"$out.vm" 2>&1
+	-- sh -c "MIX='$mix' ksmtrace --check --kmsg $first -- sh ksm-vmtest.sh $parts; echo KSMTRACE_RC \$?" >"$out.vm" 2>&1
 rc=$?
 touch "$out"
 
@@ -97,7 +100,9 @@ case $st in
    fi
    echo "vmcheck: FAILED: no violation, but the mix failed ($_tap_fail of $ran: $failed): the kernel was not exercised as planned"
    exit 3 ;;
-1) echo "vmcheck: FAILED: violated:$(grep -a '^VIOLATION' "$out" | cut -d' ' -f2 | sort | uniq -c | tr -s ' \n' ' ' | sed 's/ *$//')${failed:+(and the mix failed: $failed)}"
+1) # with -1 the mix was cut short on purpose: its failures say nothing
+   [ -n "$first" ] && failed="" first=" (stopped at the first, -1)"
+   echo "vmcheck: FAILED: violated:$(grep -a '^VIOLATION' "$out" | cut -d' ' -f2 | sort | uniq -c | tr -s ' \n' ' ' | sed 's/ *$//')$first${failed:+ (and the mix failed: $failed)}"
    exit 1 ;;
 *) echo "vmcheck: error: ksmtrace --check exited ${st:-?} in the guest: see $out" >&2; exit 2 ;;
 esac

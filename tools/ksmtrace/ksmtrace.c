@@ -4,7 +4,8 @@
  *
  *   ksmtrace [-e EVENTS] [-p PID] [--mm ADDR] [--pfn PFN] [--node ADDR]
  *            [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]
- *   ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [-- COMMAND ARGS...]
+ *   ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [--first]
+ *            [-- COMMAND ARGS...]
  *
  * Filters run in BPF.  --check loads the invariant engine (BPF state per
  * stable node and rmap_item, see docs/invariants.md), prints every
@@ -44,7 +45,7 @@ static struct {
 	bool events_given;
 	int pid;
 	__u64 mm, pfn, node;
-	bool stack, json, check, tolerate_loss, kmsg, verbose;
+	bool stack, json, check, tolerate_loss, kmsg, first, verbose;
 	const char *perfetto;
 	double duration;
 	char **cmd;
@@ -77,7 +78,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: ksmtrace [-e EVENT,...] [-p PID] [--mm ADDR] [--pfn PFN] [--node ADDR]\n"
 "                [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]\n"
-"       ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [-- COMMAND ARGS...]\n"
+"       ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [--first]\n"
+"                [-- COMMAND ARGS...]\n"
 "Stream the kernel's ksm:* events; check KSM's invariants.  Needs root.\n\n"
 "  -e, --events LIST    event names (ksm_stale_node or stale_node), comma\n"
 "                       separated; default: every one the kernel has\n"
@@ -95,6 +97,8 @@ static void usage(FILE *f)
 "      --tolerate-loss  with --check: lost events do not fail the check\n"
 "      --kmsg           with --check: each violation's first line also goes\n"
 "                       to the kernel log (/dev/kmsg), next to any oops\n"
+"      --first          with --check: stop at the first violation (COMMAND\n"
+"                       is ended), for a kernel that may not survive it\n"
 "  -v, --verbose        libbpf's messages\n"
 "  -- COMMAND ARGS      run COMMAND and stop when it exits\n\n"
 "exit status: 0 fine, 1 violation or lost events (--check), 2 bad usage or\n"
@@ -136,7 +140,8 @@ static int parse_u64(const char *s, __u64 *out)
 
 static int parse_args(int argc, char **argv, char *err, size_t len)
 {
-	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL, O_KMSG };
+	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL, O_KMSG,
+	       O_FIRST };
 	static const struct option lo[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -150,6 +155,7 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "tolerate-loss", no_argument, NULL, O_TOL },
 		{ "kmsg", no_argument, NULL, O_KMSG },
+		{ "first", no_argument, NULL, O_FIRST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -206,6 +212,9 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 			break;
 		case O_KMSG:
 			opt.kmsg = true;
+			break;
+		case O_FIRST:
+			opt.first = true;
 			break;
 		case 'v':
 			opt.verbose = true;
@@ -457,6 +466,7 @@ int main(int argc, char **argv)
 	char err[512];
 	pid_t child = -1;
 	int status = -1, ret = 0, t;
+	bool first_hit = false;
 	double end;
 
 	if (parse_args(argc, argv, err, sizeof(err))) {
@@ -581,6 +591,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		ksm_check_poll(&checker, false);
+		if (opt.first && ksm_check_total(&checker)) {
+			first_hit = true;
+			break;
+		}
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			child = -1;
 			break;
@@ -590,9 +604,12 @@ int main(int argc, char **argv)
 	}
 	if (child > 0) {
 		kill(child, SIGTERM);
-		waitpid(child, &status, 0);
+		/* its status as for one that ended by itself ("command exit") */
+		if (waitpid(child, &status, 0) == child)
+			child = -1;
 	}
-	if (opt.check && !interrupted) {
+	/* after --first, the kernel may be past saving: no waiting on ksmd */
+	if (opt.check && !interrupted && !first_hit) {
 		int i, compared = 0;
 
 		/* quiescent points: ksmd between batches, no event meanwhile */

@@ -25,34 +25,45 @@
  * ones it is judged at.
  */
 const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR] = {
-	[KSM_INV_I1] = { "I1", "a stable node is removed once per insertion",
-		NODE_LIFE },
-	[KSM_INV_I2] = { "I2", "a get_ksm_page retry's new kpfn is the node's "
-		"last migration target",
-		EV(GET_KSM_PAGE_RETRY) | EV(MIGRATE_PAGE) },
-	[KSM_INV_I3] = { "I3", "a node whose page migrated is not removed as "
-		"stale with the old kpfn",
-		EV(STALE_NODE) | EV(MIGRATE_PAGE) | NODE_LIFE },
-	[KSM_INV_I4] = { "I4", "merges with a KSM page target a live node's "
-		"page", EV(MERGE_WITH_KSM_PAGE) | EV(MIGRATE_PAGE) | NODE_LIFE },
-	[KSM_INV_I5] = { "I5", "counts derived from events agree with "
-		"/sys/kernel/mm/ksm", ITEM_TREE | NODE_LIFE },
-	[KSM_INV_I6] = { "I6", "each append pairs with one removal; nothing "
-		"stays stable after its mm exited",
-		ITEM_TREE | NODE_LIFE | EV(EXIT) | EV(STOP_SCAN) },
-	[KSM_INV_I7] = { "I7", "an rmap_item is in one tree at a time",
-		ITEM_TREE | NODE_LIFE },
+	[KSM_INV_I1] = { .id = "I1",
+		.what = "a stable node is removed once per insertion",
+		.needs = NODE_LIFE },
+	[KSM_INV_I2] = { .id = "I2",
+		.what = "a get_ksm_page retry's new kpfn is the node's last "
+			"migration target",
+		.needs = EV(GET_KSM_PAGE_RETRY) | EV(MIGRATE_PAGE) },
+	[KSM_INV_I3] = { .id = "I3",
+		.what = "a node whose page migrated is not removed as stale "
+			"with the old kpfn",
+		.needs = EV(STALE_NODE) | EV(MIGRATE_PAGE) | NODE_LIFE },
+	[KSM_INV_I4] = { .id = "I4",
+		.what = "merges with a KSM page target a live node's page",
+		.needs = EV(MERGE_WITH_KSM_PAGE) | EV(MIGRATE_PAGE) | NODE_LIFE },
+	[KSM_INV_I5] = { .id = "I5",
+		.what = "counts derived from events agree with "
+			"/sys/kernel/mm/ksm",
+		.needs = ITEM_TREE | NODE_LIFE },
+	[KSM_INV_I6] = { .id = "I6",
+		.what = "each append pairs with one removal; nothing stays "
+			"stable after its mm exited",
+		.needs = ITEM_TREE | NODE_LIFE | EV(EXIT) | EV(STOP_SCAN) },
+	[KSM_INV_I7] = { .id = "I7",
+		.what = "an rmap_item is in one tree at a time",
+		.needs = ITEM_TREE | NODE_LIFE },
 	/*
 	 * and the series' ksm_merge_with_ksm_page, emitted under the mmap
 	 * lock (kernel/patches/0009): the later kernels emit it after the
 	 * unlock, where its order with ksm_exit proves nothing
 	 */
-	[KSM_INV_I8] = { "I8", "after ksm_exit no merge into the mm succeeds",
-		EV(EXIT) | EV(ENTER) | EV(MERGE_WITH_KSM_PAGE), true },
-	[KSM_INV_I9] = { "I9", "a KSM page mapped more than once is never "
-		"discarded as lazyfree",
-		EV(PURGE) | EV(STABLE_TREE_APPEND) |
-		EV(REMOVE_RMAP_ITEM_FROM_TREE) | NODE_LIFE },
+	[KSM_INV_I8] = { .id = "I8",
+		.what = "after ksm_exit no merge into the mm succeeds",
+		.needs = EV(EXIT) | EV(ENTER) | EV(MERGE_WITH_KSM_PAGE),
+		.series_order = true },
+	[KSM_INV_I9] = { .id = "I9",
+		.what = "a KSM page mapped more than once is never discarded "
+			"as lazyfree",
+		.needs = EV(PURGE) | EV(STABLE_TREE_APPEND) |
+			 EV(REMOVE_RMAP_ITEM_FROM_TREE) | NODE_LIFE },
 };
 #undef EV
 
