@@ -244,21 +244,34 @@ static void scribble(char *p, long i)
  * p must hold what fill() gave them.  Exits 1 naming the first page that
  * does not (the check every workload makes of its own data).
  */
-static void verify(const char *p, long from, long n, long group,
-		   unsigned int seed, const char *what)
+/*
+ * How many of pages from, from + step, ... below from + n of p do not
+ * hold what fill() gave them; *first (if given) the first of them.
+ */
+static long differ_from_fill(const char *p, long from, long step, long n,
+			     long group, unsigned int seed, long *first)
 {
-	long i, bad = 0, first = -1;
+	long i, bad = 0;
 	size_t off;
 
-	for (i = from; i < from + n; i++) {
+	for (i = from; i < from + n; i += step) {
 		uint64_t want = content(i, group, seed);
 
 		for (off = 0; off < psz; off += sizeof(want))
 			if (memcmp(p + i * psz + off, &want, sizeof(want)))
 				break;
-		if (off < psz && !bad++)
-			first = i;
+		if (off < psz && !bad++ && first)
+			*first = i;
 	}
+	return bad;
+}
+
+static void verify(const char *p, long from, long n, long group,
+		   unsigned int seed, const char *what)
+{
+	long first = -1, bad = differ_from_fill(p, from, 1, n, group, seed,
+						&first);
+
 	if (bad)
 		die(1, "%s: %ld of %ld pages do not hold what was written "
 		    "(first: page %ld)", what, bad, n, first);
@@ -937,18 +950,6 @@ static int wl_lazyfree(void)
 }
 
 /* Pages of p that do not hold what fill(p, ..., group, seed) gave them. */
-static long differ_from_fill(const char *p, long from, long step, long n,
-			     long group, unsigned int seed)
-{
-	char *ref = map_pages(from + n, 0);
-	long i, bad = 0;
-
-	fill(ref, from + n, group, seed);
-	for (i = from; i < from + n; i += step)
-		bad += !!memcmp(p + i * psz, ref + i * psz, psz);
-	munmap(ref, (from + n) * psz);
-	return bad;
-}
 
 /*
  * One page of each identical pair is MADV_FREEd before ksmd merges the
@@ -980,7 +981,7 @@ static int wl_lazyfree_pair(void)
 		cg_reclaim(npages * psz);
 	for (i = 1; i < npages; i += 2)	/* MADV_FREEd: their data may go */
 		gone += pfn_of(k + i * psz) < 0;
-	lost = differ_from_fill(k, 0, 2, npages, 2, 11);
+	lost = differ_from_fill(k, 0, 2, npages, 2, 11, NULL);
 	if (lost)
 		die(1, "%ld of the %ld pages never MADV_FREEd lost their data "
 		    "(a shared KSM page discarded as lazyfree?)", lost,
@@ -1008,9 +1009,9 @@ static int wl_cow(void)
 		scribble(p, i);
 	wait_scans(3);
 	merging = self_merging();
-	if (differ_from_fill(p, 0, 2, npages, 2, 12))
+	if (differ_from_fill(p, 0, 2, npages, 2, 12, NULL))
 		die(1, "pages not written to lost their data");
-	if (differ_from_fill(p, 1, 2, npages - 1, 2, 12) != npages / 2)
+	if (differ_from_fill(p, 1, 2, npages - 1, 2, 12, NULL) != npages / 2)
 		die(1, "written pages do not hold what was written");
 	if (merging != npages / 2)
 		die(1, "%ld pages merged after writing half of %ld, not %ld",
@@ -1061,7 +1062,7 @@ static int wl_exit_merge(void)
 			    WEXITSTATUS(status) == 3 ? "ksmd merged none of its "
 			    "pages" : "did not exit cleanly");
 	}
-	if (differ_from_fill(p, 0, 1, 64, 2, 13))
+	if (differ_from_fill(p, 0, 1, 64, 2, 13, NULL))
 		die(1, "the parent's merged pages lost their data");
 	msg("ok children=%ld merging=%ld", nchild, self_merging());
 	return 0;
@@ -1250,7 +1251,7 @@ static int wl_offline_fork(void)
 		while (ksm_read("full_scans") < scans + 2)
 			if (now() - t0 > timeout_s)
 				_exit(4);
-		_exit(differ_from_fill(p, 0, 1, n, 2, 14) ? 5 : 0);
+		_exit(differ_from_fill(p, 0, 1, n, 2, 14, NULL) ? 5 : 0);
 	}
 	close(fds[0]);
 	blk = offline_any_block();
