@@ -115,11 +115,13 @@ chmod +x "$root/init"
 half=$((mem / 2))
 console=$work/console.log
 chan=$work/channel.log
-args="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 no_hash_pointers movablecore=$((mem / 2))M $extra_args"
+# loglevel=5: KERN_WARNING reaches the console, so a WARN or a lockdep
+# report is seen (at 4 they were printed to the log buffer only)
+args="console=ttyS0 panic=-1 oops=panic quiet loglevel=5 no_hash_pointers movablecore=$((mem / 2))M $extra_args"
 echo "vm: booting $(basename "$kernel") mem=${mem}M cpus=$smp nodes=2 timeout=${timeout}s"
 start=$(date +%s)
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	"${accel[@]}" -cpu max -smp $smp -m "${mem}M" \
+	"${accel[@]}" -cpu max -smp $smp,sockets=$smp -m "${mem}M" \
 	-object memory-backend-ram,id=m0,size="${half}M" \
 	-object memory-backend-ram,id=m1,size="$((mem - half))M" \
 	-numa node,nodeid=0,cpus=0,memdev=m0 \

@@ -26,6 +26,9 @@ run_vm_rc run_vm -t 60 -- sleep 600
 verdict "harness: a guest that hangs is reported as timeout (exit 101)" $([ $? = 101 ]; echo $?)
 run_vm_rc run_vm -t 120 -- sh -c 'echo c > /proc/sysrq-trigger'
 verdict "harness: a kernel crash is reported as a splat (exit 102)" $([ $? = 102 ]; echo $?)
+# a warning (KERN_WARNING, as WARN() and lockdep print) reaches the console
+run_vm_rc run_vm -t 120 -- sh -c 'echo "<4>WARNING: CPU: 0 PID: 1 at ksmscope harness test" >/dev/kmsg'
+verdict "harness: a kernel warning is reported as a splat (exit 102)" $([ $? = 102 ]; echo $?)
 # the command's own channel: 300 lines, each followed by a kernel message
 # on the console, then exit 7
 run_vm_rc run_vm -t 120 -o "$B/vm-harness.out" -- sh -c \

@@ -791,7 +791,16 @@ static int wl_migrate(void)
 	numa_start(status);
 	p = map_pages(npages, 1);
 	fill(p, npages, 2, 5);
-	move_all(p, npages, 0, status);
+	/*
+	 * Every page on node 0 before merging: with merge_across_nodes=0 a
+	 * page left on node 1 (a fresh page can fail to move while it waits
+	 * for the LRU) never merges with its partner
+	 */
+	for (i = 0; move_all(p, npages, 0, status) < npages; i++) {
+		if (i == 100)
+			die(1, "not all %ld pages would move to node 0", npages);
+		usleep(50000);
+	}
 	wait_merging(npages);
 	t0 = now();
 	while (now() - t0 < seconds) {
@@ -1207,7 +1216,7 @@ static long offline_any_block(void)
 static int wl_offline_fork(void)
 {
 	long n = 2, blk;	/* one KSM page, mapped twice */
-	int fds[2], status;
+	int fds[2], ready[2], status;
 	char *p, c;
 	pid_t child;
 	FILE *f;
@@ -1224,7 +1233,7 @@ static int wl_offline_fork(void)
 	fill(p, n, 2, 14);
 	wait_merging(n);
 	set("run", 0);
-	if (pipe(fds))
+	if (pipe(fds) || pipe(ready))
 		die(1, "pipe: %s", strerror(errno));
 	child = fork();
 	if (child < 0)
@@ -1238,10 +1247,14 @@ static int wl_offline_fork(void)
 		signal(SIGTERM, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(3);
-		/* 6.1 copies the parent's count into the child's mm */
+		close(ready[0]);
+		/*
+		 * 6.1 copies the parent's count into the child's mm: read it
+		 * while ksmd is still stopped, before it can merge ours
+		 */
 		base = self_merging();
+		if (write(ready[1], "r", 1) != 1 || read(fds[0], &c, 1) != 1)
+			_exit(3);
 		t0 = now();
 		while (self_merging() < base + n)	/* ksmd's first look */
 			if (now() - t0 > timeout_s)
@@ -1254,6 +1267,9 @@ static int wl_offline_fork(void)
 		_exit(differ_from_fill(p, 0, 1, n, 2, 14, NULL) ? 5 : 0);
 	}
 	close(fds[0]);
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		die(1, "the child did not start");
 	blk = offline_any_block();
 	if (blk < 0)
 		die(EXIT_SKIP, "no movable memory block could be offlined "
