@@ -45,9 +45,9 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	prometheus
 
 LIB_SRCS := tools/lib/ksm_sysfs.c
-TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_event.c tools/lib/ksm_fmt.c \
+TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
 	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_check.c
-TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_events.h
+TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_records.h bpf/ksm_events.def
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
@@ -64,7 +64,7 @@ all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static tools/ksmtop/ksmtop $(BUILD)/ksmtop.st
 
 # BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
 # bpf/ksm_vmlinux.h), then its skeleton
-$(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_events.h bpf/ksm_vmlinux.h
+$(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_records.h bpf/ksm_events.def bpf/ksm_vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 		-I/usr/include/$(shell $(CC) -dumpmachine) -Ibpf -c $< -o $@
@@ -101,7 +101,7 @@ $(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDR
 
 # unit tests: no root, no kernel
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
-	tools/lib/ksm_event.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c \
+	tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c \
 	$(EXPORT_SRCS)
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(TOOLLIB_HDRS) $(KSMTOP_HDRS)
 	@mkdir -p $(@D)

@@ -11,7 +11,7 @@
 #include "ksm_vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "ksm_events.h"
+#include "ksm_records.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -121,7 +121,10 @@ struct {
 	__type(value, struct ksm_node_state);
 } zeroes SEC(".maps");
 
-static const struct ksm_ev_roles roles[KSM_EV_NR] = KSM_EV_ROLES_INIT;
+static const struct ksm_ev_roles roles[KSM_EV_NR] = {
+#define KSM_EVENT(id, name, origin, help, ...) KSM_EV_ROLES(id, __VA_ARGS__)
+#include "ksm_events.def"
+};
 
 static __always_inline void count(__u32 slot)
 {
@@ -377,7 +380,8 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		n = node_get(node);
 		if (!n)
 			return;
-		if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != 3 && ctx[4] != 4) {
+		if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != KSM_TP_NODE_ROLE_REPLUG &&
+		    ctx[4] != KSM_TP_NODE_ROLE_REPLUG_DUP) {
 			/* a new node (not a replug): its items are counted */
 			n->flags = KSM_NODE_COUNTED;
 			n->items = 0;
@@ -385,7 +389,7 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		}
 		n->flags = (n->flags & ~KSM_NODE_DEAD) | KSM_NODE_LIVE;
 		n->kpfn = ctx[2];
-		if (ctx[4] != 1)	/* a chain head has no page of its own */
+		if (ctx[4] != KSM_TP_NODE_ROLE_CHAIN)	/* no page of its own */
 			kpfn_set(ctx[2], node, 1);
 		break;
 	}
@@ -463,12 +467,13 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 		n = node_get(node);
 		if (!n)
 			return;
-		if (ctx[4] == 6) {		/* lazyfree: I9 */
+		if (ctx[4] == KSM_TP_PURGE_CAUSE_LAZYFREE) {		/* I9 */
 			if (node && (n->flags & KSM_NODE_COUNTED) &&
 			    n->items > 1)
 				violation(ctx, type, nargs, KSM_INV_I9, node, 0,
 					  ctx[3], 1, n->items);
-		} else if (ctx[4] != 2 && ctx[4] != 3) {
+		} else if (ctx[4] != KSM_TP_PURGE_CAUSE_DUP_PRUNE &&
+			   ctx[4] != KSM_TP_PURGE_CAUSE_MIGRATE_NODES) {
 			/* hotremove, remove_all, chain_collapse/free remove it */
 			node_removed(ctx, type, nargs, n, node);
 		}
@@ -768,24 +773,9 @@ int btf_##name(__u64 *ctx) { return on_event(ctx, type, nargs); }	\
 SEC("raw_tp/" #name)							\
 int raw_##name(__u64 *ctx) { return on_event(ctx, type, nargs); }
 
-KSM_TP(ksm_start_scan,			KSM_EV_START_SCAN, 2)
-KSM_TP(ksm_stop_scan,			KSM_EV_STOP_SCAN, 2)
-KSM_TP(ksm_enter,			KSM_EV_ENTER, 1)
-KSM_TP(ksm_exit,			KSM_EV_EXIT, 1)
-KSM_TP(ksm_merge_one_page,		KSM_EV_MERGE_ONE_PAGE, 4)
-KSM_TP(ksm_merge_with_ksm_page,		KSM_EV_MERGE_WITH_KSM_PAGE, 5)
-KSM_TP(ksm_remove_ksm_page,		KSM_EV_REMOVE_KSM_PAGE, 1)
-KSM_TP(ksm_remove_rmap_item,		KSM_EV_REMOVE_RMAP_ITEM, 3)
-KSM_TP(ksm_advisor,			KSM_EV_ADVISOR, 3)
-KSM_TP(ksm_stable_tree_insert,		KSM_EV_STABLE_TREE_INSERT, 5)
-KSM_TP(ksm_unstable_tree_insert,	KSM_EV_UNSTABLE_TREE_INSERT, 5)
-KSM_TP(ksm_stable_tree_append,		KSM_EV_STABLE_TREE_APPEND, 7)
-KSM_TP(ksm_remove_rmap_item_from_tree,	KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, 6)
-KSM_TP(ksm_stale_node,			KSM_EV_STALE_NODE, 3)
-KSM_TP(ksm_get_ksm_page_retry,		KSM_EV_GET_KSM_PAGE_RETRY, 4)
-KSM_TP(ksm_migrate_page,		KSM_EV_MIGRATE_PAGE, 5)
-KSM_TP(ksm_rmap_walk,			KSM_EV_RMAP_WALK, 6)
-KSM_TP(ksm_purge,			KSM_EV_PURGE, 5)
+#define KSM_EVENT(id, name, origin, help, ...)				\
+	KSM_TP(name, KSM_EV_##id, KSM_EV_NARGS(__VA_ARGS__))
+#include "ksm_events.def"
 
 /*
  * mm_struct -> process: ksmd merges on behalf of mms, so the events name

@@ -20,7 +20,7 @@
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_sysfs.h"
 
 static struct ksm_bpf bpf;
@@ -39,6 +39,9 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+#define PLAIN KSM_TP_NODE_ROLE_PLAIN
+#define LAZYFREE KSM_TP_PURGE_CAUSE_LAZYFREE
+#define MAPPING KSM_TP_STALE_REASON_MAPPING
 #define EV(type, ...) ev(type, (const __u64[KSM_EV_MAX_ARGS]){ __VA_ARGS__ })
 static void ev(int type, const __u64 *args)
 {
@@ -141,7 +144,7 @@ static void migrate_on(__u64 from)
 /* what the LRU map does when full: the node's state is gone */
 static void evict_node(__u64 node)
 {
-	bpf_map_delete_elem(ksm_bpf_map_fd(&bpf, "nodes"), &node);
+	bpf_map_delete_elem(ksm_bpf_map_fd(&bpf, KSM_MAP_NODES), &node);
 }
 
 /*
@@ -244,7 +247,7 @@ static void i5_baseline_race(const char *dir, FILE *rep)
 	result(ok, "I5 must pass: an unstable insert while the baseline "
 	       "reads sysfs (I5 %llu)", c.found[KSM_INV_I5]);
 	/* and the checker it built still catches a lost update */
-	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), MAPPING);
 	for (i = 0; i < 3; i++)
 		ksm_check_counters(&c);
 	ok = c.found[KSM_INV_I5] == 1;
@@ -290,10 +293,10 @@ int main(void)
 	test_plan();
 
 	/* I1: removal once per insertion */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(2), 0, 0);
-	EV(KSM_EV_PURGE, NODE, PFN(2), 0, 0, 1);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(2), 0, PLAIN);
+	EV(KSM_EV_PURGE, NODE, PFN(2), 0, 0, KSM_TP_PURGE_CAUSE_REMOVE_ALL);
 	verdict(KSM_INV_I1, false, "insert, stale, insert again, purge");
 	next();
 	{
@@ -306,9 +309,9 @@ int main(void)
 			chk.kmsg_fd = kp[1];
 			fcntl(kp[0], F_SETFL, O_NONBLOCK);
 		}
-		EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-		EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
-		EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+		EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+		EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
+		EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
 		verdict(KSM_INV_I1, true, "insert, stale, stale");
 		if (chk.kmsg_fd >= 0) {
 			kn = read(kp[0], kl, sizeof(kl) - 1);
@@ -325,54 +328,57 @@ int main(void)
 	}
 
 	/* I2: a retry's new kpfn is the last migration's */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), MAPPING);
 	verdict(KSM_INV_I2, false, "migrate 1->2, retry 1->2");
 	next();
 	/* the migration event may come after the retry: still fine */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), MAPPING);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
 	verdict(KSM_INV_I2, false, "retry 1->2, then its migration event");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(3), 0);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(3), MAPPING);
 	verdict(KSM_INV_I2, true, "migrate 1->2, retry 1->3");
 	next();
 	/*
 	 * Judged late (ksmtop reads every interval): by then the node has
 	 * migrated on, more often than its history holds.  Seen in the VM.
 	 */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), MAPPING);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
 	migrate_on(2);
 	verdict(KSM_INV_I2, false, "retry 1->2, its migration, then the node "
 		"migrates on past its history");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), MAPPING);
 	for (i = 1; i < 1 + KSM_NODE_HIST; i++)
-		EV(KSM_EV_RMAP_WALK, NODE, PFN(1), 0, 1, 1, 0);
+		EV(KSM_EV_RMAP_WALK, NODE, PFN(1), 0, 1, 1,
+		   KSM_TP_WALK_END_COMPLETE);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
 	verdict(KSM_INV_I2, false, "retry 1->2, rmap walks past the node's "
 		"history, then its migration");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(2), MAPPING);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(3), 0, 1);
 	migrate_on(3);
 	verdict(KSM_INV_I2, true, "retry 1->2, no migration ever went to 2");
 	next();
 	/* more suspects than user space keeps: only the oldest is judged early */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	for (i = 0; i < KSM_CHECK_PENDING; i++)
-		EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i), 0);
+		EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i),
+		   MAPPING);
 	ring_buffer__consume(rb);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(100), 0, 1);
-	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i), 0);
+	EV(KSM_EV_GET_KSM_PAGE_RETRY, NODE, PFN(1), PFN(100 + i),
+		   MAPPING);
 	ring_buffer__consume(rb);
 	for (i = 1; i <= KSM_CHECK_PENDING; i++)
 		EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(100 + i), 0, 1);
@@ -381,36 +387,36 @@ int main(void)
 	next();
 
 	/* I3: no stale removal with the kpfn the page migrated away from */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(2), 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(2), MAPPING);
 	verdict(KSM_INV_I3, false, "migrate 1->2, stale at 2");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
 	verdict(KSM_INV_I3, true, "migrate 1->2, stale at 1");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
 	EV(KSM_EV_MIGRATE_PAGE, NODE, PFN(1), PFN(2), 0, 1);
 	verdict(KSM_INV_I3, true, "stale at 1, then the migration 1->2 it raced");
 	next();
 
 	/* I4: merges target live nodes */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, MM, 0);
 	verdict(KSM_INV_I4, false, "merge into a live node's page");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_STALE_NODE, NODE, PFN(1), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_STALE_NODE, NODE, PFN(1), MAPPING);
 	EV(KSM_EV_MERGE_WITH_KSM_PAGE, KPAGE, PFN(1), ITEM, MM, 0);
 	verdict(KSM_INV_I4, true, "merge into a removed node's page");
 	next();
 
 	/* I5: counts against (fake) sysfs */
 	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(1), 0);
-	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM2, MM, 0x2000, PFN(2), MAPPING);
 	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM2, 0, MM, 0x2000, 0, 0);
 	put(dir, "pages_unshared", 1);
 	for (i = 0; i < 3; i++)
@@ -433,19 +439,19 @@ int main(void)
 	next();
 
 	/* I6: appends and removals pair up */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, NODE, MM, 0x1000, PFN(1), 0);
 	EV(KSM_EV_EXIT, MM);
 	ksm_check_leftovers(&chk);
 	verdict(KSM_INV_I6, false, "append, remove, exit");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 2);
 	verdict(KSM_INV_I6, true, "the same rmap_item appended twice");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	EV(KSM_EV_EXIT, MM);
 	EV(KSM_EV_STOP_SCAN, 1, 1);
@@ -459,7 +465,7 @@ int main(void)
 	next();
 
 	/* the LRU map evicted the node's state: its items are not judged */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	EV(KSM_EV_EXIT, MM);
 	evict_node(NODE);
@@ -471,21 +477,21 @@ int main(void)
 	next();
 
 	/* I7: one tree at a time */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), MAPPING);
 	EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, 0, MM, 0x1000, 0, 0);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	verdict(KSM_INV_I7, false, "unstable, removed, then stable");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
-	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), MAPPING);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	verdict(KSM_INV_I7, true, "stable while still unstable");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	evict_node(NODE);
-	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), 0);
+	EV(KSM_EV_UNSTABLE_TREE_INSERT, ITEM, MM, 0x1000, PFN(2), MAPPING);
 	verdict(KSM_INV_I7, false, "unstable after stable on a node whose state "
 		"was evicted");
 	next();
@@ -503,16 +509,16 @@ int main(void)
 	next();
 
 	/* I9: no shared KSM page discarded as lazyfree */
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
-	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, 6);
-	EV(KSM_EV_PURGE, 0, PFN(9), 0, MM, 6);
+	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, LAZYFREE);
+	EV(KSM_EV_PURGE, 0, PFN(9), 0, MM, LAZYFREE);
 	verdict(KSM_INV_I9, false, "lazyfree of a KSM page mapped once, of a plain page");
 	next();
-	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, 0);
+	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM2, MM, 0x2000, 0, PFN(1), 2);
-	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, 6);
+	EV(KSM_EV_PURGE, NODE, PFN(1), 0, MM, LAZYFREE);
 	verdict(KSM_INV_I9, true, "lazyfree of a KSM page mapped twice");
 	next();
 

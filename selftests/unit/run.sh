@@ -21,6 +21,21 @@ fi
 if make -s tools/ksmtop/ksmtop "$B/ksmtop.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
 	ok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
 	tap_run "unit_tests" "$B/unit_tests"
+	# bpf/ksm_events.def against the series' include/trace/events/ksm.h;
+	# ksm_advisor (6.8+) is the one event 6.1 has no counterpart of
+	ours=$("$B/unit_tests" --events | sed 's/ \(upstream\|series\)//' | sort)
+	if kern=$(selftests/unit/table.sh kernel/patches 2>&1 | sort); then
+		only=$(comm -3 <(echo "$ours" | grep -v '^event ksm_advisor ') <(echo "$kern"))
+		echo "$only" | sed '/^$/d; s/^\t/#   kernel:  /; /^#/!s/^/#   ours:    /'
+		verdict "table: every event's args (names, order, kinds) and every enum value as kernel/patches define them" \
+			$([ -z "$only" ] && [ -n "$kern" ]; echo $?)
+	else
+		echo "$kern" | sed 's/^/#   /'
+		notok "table: every event's args (names, order, kinds) and every enum value as kernel/patches define them"
+	fi
+	verdict "table: ksm_advisor is upstream only, absent from the 6.1 series" \
+		$("$B/unit_tests" --events | grep -q '^event ksm_advisor upstream ' &&
+		  ! echo "$kern" | grep -q '^event ksm_advisor '; echo $?)
 else
 	sed 's/^/#   /' "$B/cc-tools.log" | tail -20
 	notok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"

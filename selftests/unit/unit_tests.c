@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_fmt.h"
 #include "ksm_http.h"
 #include "ksm_prom.h"
@@ -338,6 +338,132 @@ static void test_events(void)
 	      "classes: unmerges with both removal events");
 }
 
+/* bpf/ksm_events.def: the descriptors and BPF's roles made from it agree */
+static const struct ksm_ev_roles roles[KSM_EV_NR] = {
+#define KSM_EVENT(id, name, origin, help, ...) KSM_EV_ROLES(id, __VA_ARGS__)
+#include "ksm_events.def"
+};
+
+/* what an argument's name says it is: the role the table must give it */
+static int role_by_name(const char *a)
+{
+	size_t l = strlen(a);
+
+	if (!strcmp(a, "mm"))
+		return KSM_ROLE_MM;
+	if (!strcmp(a, "rmap_item"))
+		return KSM_ROLE_ITEM;
+	if (!strcmp(a, "node") || !strcmp(a, "chain"))
+		return KSM_ROLE_NODE;
+	if (l >= 3 && !strcmp(a + l - 3, "pfn"))
+		return KSM_ROLE_PFN;
+	return KSM_ROLE__;
+}
+
+static bool mask_is(__u8 mask, const struct ksm_event_desc *d, int role)
+{
+	int i;
+
+	for (i = 0; i < KSM_EV_MAX_ARGS; i++)
+		if (!!(mask & (1u << i)) != (i < d->nargs && d->role[i] == role))
+			return false;
+	return true;
+}
+
+static void test_table(void)
+{
+	int t, i, c, k, v, places = 0;
+	char why[160] = "";
+
+	for (t = 0; t < KSM_EV_NR && !why[0]; t++) {
+		const struct ksm_event_desc *d = &ksm_event_desc[t];
+		const struct ksm_ev_roles *r = &roles[t];
+
+		if (!d->name || !d->help || d->nargs < 1 ||
+		    d->nargs > KSM_EV_MAX_ARGS ||
+		    d->series != (t >= KSM_EV_FIRST_SERIES))
+			snprintf(why, sizeof(why), "event %d: name, help, "
+				 "nargs or origin", t);
+		for (i = 0; i < d->nargs && !why[0]; i++)
+			if (!d->arg[i] || d->kind[i] >= KSM_ARG_KIND_NR ||
+			    d->role[i] != role_by_name(d->arg[i]))
+				snprintf(why, sizeof(why), "%s: arg %d (%s): "
+					 "kind or role", d->name, i,
+					 d->arg[i] ? d->arg[i] : "?");
+		if (!why[0] && !(mask_is(r->mm, d, KSM_ROLE_MM) &&
+				 mask_is(r->pfn, d, KSM_ROLE_PFN) &&
+				 mask_is(r->node, d, KSM_ROLE_NODE) &&
+				 mask_is(r->item, d, KSM_ROLE_ITEM)))
+			snprintf(why, sizeof(why), "%s: BPF's roles differ "
+				 "from the descriptor's", d->name);
+	}
+	check(!why[0], why[0] ? why : "table: every event described, its "
+	      "args' roles as their names say, BPF's roles the same");
+	why[0] = '\0';
+	for (c = 0; c < KSM_CLASS_NR && !why[0]; c++) {
+		const struct ksm_class_desc *d = &ksm_class_desc[c];
+
+		if (!d->key || !d->label || !d->help || !d->needs ||
+		    d->slot < 0 || d->slot >= KSM_CNT_NR ||
+		    d->needs >> KSM_EV_NR)
+			snprintf(why, sizeof(why), "class %d", c);
+		places += d->summary > 0;
+		for (k = 0; k < c && !why[0]; k++)
+			if (d->summary && ksm_class_desc[k].summary == d->summary)
+				snprintf(why, sizeof(why), "class %s: summary "
+					 "place %d twice", d->key, d->summary);
+	}
+	for (c = 0; c < KSM_CLASS_NR && !why[0]; c++)
+		if (ksm_class_desc[c].summary > places)
+			snprintf(why, sizeof(why), "class %s: summary place "
+				 "beyond %d", ksm_class_desc[c].key, places);
+	check(!why[0], why[0] ? why : "table: every class described, "
+	      "ksmtrace's summary places 1..N each once");
+	why[0] = '\0';
+	for (k = KSM_ARG_FIRST_ENUM; k < KSM_ARG_KIND_NR && !why[0]; k++) {
+		for (v = 0; ksm_sym_name(k, v); v++)
+			;
+		if (!v)
+			snprintf(why, sizeof(why), "enum kind %d: no names", k);
+		for (; v < KSM_TP_SYM_MAX && !why[0]; v++)
+			if (ksm_sym_name(k, v))
+				snprintf(why, sizeof(why), "enum kind %d: value "
+					 "%d after a gap", k, v);
+	}
+	check(!why[0] && !ksm_sym_name(KSM_ARG_U, 0) &&
+	      !strcmp(ksm_sym_name(KSM_ARG_PURGE_CAUSE,
+				   KSM_TP_PURGE_CAUSE_LAZYFREE), "lazyfree"),
+	      why[0] ? why : "table: the series' enums have names 0..N-1, "
+	      "no gaps");
+}
+
+/* --events: the table as selftests/unit/table.sh compares it with the series */
+static int dump_events(void)
+{
+	static const char *const kinds[KSM_ARG_KIND_NR] = {
+		[KSM_ARG_PTR] = "PTR", [KSM_ARG_U] = "U", [KSM_ARG_S] = "S",
+		[KSM_ARG_S64] = "S", [KSM_ARG_HEX] = "U",
+		[KSM_ARG_NODE_ROLE] = "NODE_ROLE",
+		[KSM_ARG_STALE_REASON] = "STALE_REASON",
+		[KSM_ARG_WALK_END] = "WALK_END",
+		[KSM_ARG_PURGE_CAUSE] = "PURGE_CAUSE",
+	};
+	int t, i, k, v;
+
+	for (t = 0; t < KSM_EV_NR; t++) {
+		const struct ksm_event_desc *d = &ksm_event_desc[t];
+
+		printf("event %s %s", d->name, d->series ? "series" : "upstream");
+		for (i = 0; i < d->nargs; i++)
+			printf(" %s:%s", d->arg[i], kinds[d->kind[i]]);
+		printf("\n");
+	}
+	for (k = KSM_ARG_FIRST_ENUM; k < KSM_ARG_KIND_NR; k++)
+		for (v = 0; ksm_sym_name(k, v); v++)
+			printf("sym %s %d %s\n", kinds[k], v, ksm_sym_name(k, v));
+	return 0;
+}
+
 static void put(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -416,11 +542,13 @@ static void test_sysfs(const char *tmp)
 	      "sysfs: $KSMSCOPE_SYSFS moves the directory");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *td = getenv("TMPDIR"), *ab = getenv("KSMSCOPE_UNIT_ABORT_AFTER");
 	char tmp[400], ksm[600], rm[600];
 
+	if (argc == 2 && !strcmp(argv[1], "--events"))
+		return dump_events();
 	/* results reach a pipe line by line, even if we die half-way */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	abort_after = ab ? atoi(ab) : 0;
@@ -439,6 +567,7 @@ int main(void)
 	test_rates();
 	test_json();
 	test_events();
+	test_table();
 	test_proc(tmp);
 	test_sysfs(tmp);
 	printf("1..%d\n", n);

@@ -27,7 +27,7 @@
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_fmt.h"
 #include "ksm_http.h"
 #include "ksm_prom.h"

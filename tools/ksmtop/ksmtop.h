@@ -8,7 +8,7 @@
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 

@@ -31,7 +31,7 @@
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_fmt.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
@@ -261,7 +261,7 @@ static void json_args(FILE *f, const struct ksm_event *e)
 
 		ksm_arg_format(e->type, i, e->args[i], val, sizeof(val));
 		if (d->kind[i] == KSM_ARG_PTR || d->kind[i] == KSM_ARG_HEX ||
-		    d->kind[i] == KSM_ARG_ENUM)
+		    d->kind[i] >= KSM_ARG_FIRST_ENUM)
 			fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", d->arg[i], val);
 		else
 			fprintf(f, "%s\"%s\":%s", i ? "," : "", d->arg[i], val);
@@ -272,7 +272,7 @@ static void json_args(FILE *f, const struct ksm_event *e)
 static void print_stack(FILE *f, const struct ksm_event *e, bool json)
 {
 	__u64 ips[16] = { 0 };
-	int fd = ksm_bpf_map_fd(&bpf, "stacks"), i;
+	int fd = ksm_bpf_map_fd(&bpf, KSM_MAP_STACKS), i;
 
 	if (e->stack_id < 0 || fd < 0 ||
 	    bpf_map_lookup_elem(fd, &e->stack_id, ips)) {

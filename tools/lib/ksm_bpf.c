@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "ksm_bpf.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_util.h"
 #include "ksm.skel.h"
 
@@ -129,13 +130,20 @@ int ksm_probe(struct ksm_probe *p, char *msg, size_t len)
 	return 0;
 }
 
+/* each event's two programs in the skeleton (bpf/ksm.bpf.c, KSM_TP) */
+static const struct {
+	size_t btf, raw;
+} prog_off[KSM_EV_NR] = {
+#define KSM_EVENT(id, name, origin, help, ...) [KSM_EV_##id] = {	\
+	offsetof(struct ksm_skel, progs.btf_##name),			\
+	offsetof(struct ksm_skel, progs.raw_##name) },
+#include "ksm_events.def"
+};
+
 static struct bpf_program *prog_of(struct ksm_skel *s, int t, bool raw)
 {
-	char name[96];
-
-	snprintf(name, sizeof(name), "%s_%s", raw ? "raw" : "btf",
-		 ksm_event_desc[t].name);
-	return bpf_object__find_program_by_name(s->obj, name);
+	return *(struct bpf_program **)((char *)s + (raw ? prog_off[t].raw :
+						      prog_off[t].btf));
 }
 
 /* One attempt: open, choose programs, load.  NULL on failure (errno). */
@@ -273,7 +281,8 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 			last = errno;
 			continue;
 		}
-		b->via = tries[i].raw ? "raw_tp" : "tp_btf";
+		b->raw = tries[i].raw;
+		b->via = b->raw ? "raw_tp" : "tp_btf";
 		if (tries[i].iter) {
 			b->iter_link = bpf_program__attach_iter(
 					b->skel->progs.ksm_tasks, NULL);
@@ -295,7 +304,7 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 	set_filters(b, o);
 	for (t = 0; t < KSM_EV_NR; t++) {
 		struct bpf_program *p = prog_of(b->skel, t,
-						!strcmp(b->via, "raw_tp"));
+						b->raw);
 
 		if (!b->probe.present[t])
 			continue;
@@ -526,7 +535,7 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
 
 		if (!b->attached[t])
 			continue;
-		p = prog_of(b->skel, t, !strcmp(b->via, "raw_tp"));
+		p = prog_of(b->skel, t, b->raw);
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			continue;
 		*run_ns += info.run_time_ns;
@@ -540,14 +549,33 @@ int ksm_bpf_events_fd(const struct ksm_bpf *b)
 	return b->skel ? bpf_map__fd(b->skel->maps.events) : -1;
 }
 
-int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name)
+int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map)
 {
+	struct ksm_skel *s = b->skel;
 	struct bpf_map *m;
 
-	if (!b->skel)
+	if (!s)
 		return -1;
-	m = bpf_object__find_map_by_name(b->skel->obj, name);
-	return m ? bpf_map__fd(m) : -1;
+	switch (map) {
+	case KSM_MAP_NODES:
+		m = s->maps.nodes;
+		break;
+	case KSM_MAP_ITEMS:
+		m = s->maps.items;
+		break;
+	case KSM_MAP_EXITED:
+		m = s->maps.exited;
+		break;
+	case KSM_MAP_RETRIES:
+		m = s->maps.retries;
+		break;
+	case KSM_MAP_STACKS:
+		m = s->maps.stacks;
+		break;
+	default:
+		return -1;
+	}
+	return bpf_map__fd(m);
 }
 
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "ksm_events.h"
+#include "ksm_records.h"
 
 enum ksm_fidelity {
 	KSM_FIDELITY_COUNTERS,	/* sysfs/procfs only */
@@ -46,7 +46,8 @@ struct ksm_bpf {
 	bool synthetic;			/* loaded for ksm_bpf_inject() only */
 	struct bpf_link *links[KSM_EV_NR];
 	struct bpf_link *iter_link;	/* NULL: no mm -> pid mapping */
-	const char *via;		/* "tp_btf" or "raw_tp" */
+	const char *via;		/* "tp_btf" or "raw_tp", for people */
+	bool raw;			/* attached as raw_tp (via "raw_tp") */
 	int n_attached;
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 if refused */
 	enum ksm_fidelity fidelity;
@@ -102,8 +103,16 @@ int ksm_bpf_nids(const struct ksm_bpf *b, struct ksm_nid_stats *out);
 int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt);
 /* fd of the "events" ring buffer */
 int ksm_bpf_events_fd(const struct ksm_bpf *b);
-/* fd of a map of the object by name ("nodes", "items", "stacks", ...) */
-int ksm_bpf_map_fd(const struct ksm_bpf *b, const char *name);
+/* the maps user space reads besides the counters and the ring buffer */
+enum ksm_bpf_map {
+	KSM_MAP_NODES,		/* struct ksm_node_state by node */
+	KSM_MAP_ITEMS,		/* struct ksm_item_state by rmap_item */
+	KSM_MAP_EXITED,		/* struct ksm_exit_state by mm */
+	KSM_MAP_RETRIES,	/* struct ksm_retry_key -> ns */
+	KSM_MAP_STACKS,		/* stack traces by stack_id */
+};
+/* fd of that map, -1 before load */
+int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map);
 /* Full scans ksmd completed since the programs were loaded. */
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b);
 /* Synthetic mode: run the raw_tp program of type on args; 0 or -errno. */

@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "ksm_check.h"
-#include "ksm_event.h"
+#include "ksm_evdesc.h"
 #include "ksm_fmt.h"
 
 #define EV(x) (1ULL << KSM_EV_##x)
@@ -248,10 +248,10 @@ void ksm_check_report(struct ksm_checker *c, int inv, const char *text,
 				     (size_t)len : sizeof(line) - 1) < 0)
 			c->kmsg_fd = -1;
 	}
-	fd = ksm_bpf_map_fd(c->b, "nodes");
+	fd = ksm_bpf_map_fd(c->b, KSM_MAP_NODES);
 	if (node && fd >= 0 && !bpf_map_lookup_elem(fd, &node, &ns))
 		n = collect(rows, n, ns.hist, ns.nhist, KSM_NODE_HIST, "node");
-	fd = ksm_bpf_map_fd(c->b, "items");
+	fd = ksm_bpf_map_fd(c->b, KSM_MAP_ITEMS);
 	if (item && fd >= 0 && !bpf_map_lookup_elem(fd, &item, &is))
 		n = collect(rows, n, is.hist, is.nhist, KSM_ITEM_HIST, "item");
 	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_hrow);
@@ -355,8 +355,8 @@ static void explain(const struct ksm_event *e, char *buf, size_t len)
 /* A suspect I2 that is due: a violation if its migration never came. */
 static void judge(struct ksm_checker *c, const struct ksm_event *e)
 {
-	int fd = ksm_bpf_map_fd(c->b, "nodes");
-	int rfd = ksm_bpf_map_fd(c->b, "retries");
+	int fd = ksm_bpf_map_fd(c->b, KSM_MAP_NODES);
+	int rfd = ksm_bpf_map_fd(c->b, KSM_MAP_RETRIES);
 	struct ksm_node_state ns;
 	__u64 node = e->args[1], want = e->args[5], ts;
 	struct ksm_retry_key rk = { .node = node, .kpfn = want };
@@ -507,9 +507,9 @@ int ksm_check_counters(struct ksm_checker *c)
 
 void ksm_check_leftovers(struct ksm_checker *c)
 {
-	int ifd = ksm_bpf_map_fd(c->b, "items");
-	int xfd = ksm_bpf_map_fd(c->b, "exited");
-	int nfd = ksm_bpf_map_fd(c->b, "nodes");
+	int ifd = ksm_bpf_map_fd(c->b, KSM_MAP_ITEMS);
+	int xfd = ksm_bpf_map_fd(c->b, KSM_MAP_EXITED);
+	int nfd = ksm_bpf_map_fd(c->b, KSM_MAP_NODES);
 	__u64 key, next, *prev = NULL;
 	struct ksm_item_state is;
 

@@ -1,39 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ksm_events.h - the records BPF and user space share.  Included by
+ * ksm_records.h - the records BPF and user space share.  Included by
  * bpf/ksm.bpf.c (after ksm_vmlinux.h) and by tools/lib (after
  * <linux/types.h>): every definition here exists exactly once.
  *
- * Event types follow the ksm:* tracepoints one to one; an event's args[]
- * are the tracepoint's TP_PROTO arguments in order (their names and kinds
- * are in tools/lib/ksm_event.c, ksm_event_desc[]).
+ * Event types follow the ksm:* tracepoints one to one, as listed in
+ * ksm_events.def; an event's args[] are the tracepoint's TP_PROTO arguments
+ * in order (their names, kinds and roles are in ksm_events.def too).
  */
-#ifndef KSMSCOPE_KSM_EVENTS_H
-#define KSMSCOPE_KSM_EVENTS_H
+#ifndef KSMSCOPE_KSM_RECORDS_H
+#define KSMSCOPE_KSM_RECORDS_H
 
+/*
+ * The events, one per KSM_EVENT of ksm_events.def (which also gives each
+ * event's arguments): KSM_EV_<ID>, upstream first, then the series.
+ */
 enum ksm_ev_type {
-	/* upstream (6.4+; advisor 6.8+) */
-	KSM_EV_START_SCAN,
-	KSM_EV_STOP_SCAN,
-	KSM_EV_ENTER,
-	KSM_EV_EXIT,
-	KSM_EV_MERGE_ONE_PAGE,
-	KSM_EV_MERGE_WITH_KSM_PAGE,
-	KSM_EV_REMOVE_KSM_PAGE,
-	KSM_EV_REMOVE_RMAP_ITEM,
-	KSM_EV_ADVISOR,
-	/* ksmscope kernel series (kernel/patches) */
-	KSM_EV_STABLE_TREE_INSERT,
-	KSM_EV_UNSTABLE_TREE_INSERT,
-	KSM_EV_STABLE_TREE_APPEND,
-	KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE,
-	KSM_EV_STALE_NODE,
-	KSM_EV_GET_KSM_PAGE_RETRY,
-	KSM_EV_MIGRATE_PAGE,
-	KSM_EV_RMAP_WALK,
-	KSM_EV_PURGE,
+#define KSM_EVENT(id, name, origin, help, ...) KSM_EV_##id,
+#include "ksm_events.def"
 	KSM_EV_NR
 };
+#define KSM_EVBIT(id) (1ULL << KSM_EV_##id)
+
+/* The series' enums, named after the kernel's: KSM_TP_<ENUM>_<ID> */
+enum ksm_tp_sym {
+#define KSM_SYM(e, id, value, name) KSM_TP_##e##_##id = value,
+#include "ksm_events.def"
+};
+#define KSM_TP_SYM_MAX 8	/* values per enum, at most */
 
 #define KSM_EV_FIRST_SERIES KSM_EV_STABLE_TREE_INSERT
 #define KSM_EV_MAX_ARGS 7
@@ -92,27 +86,45 @@ struct ksm_retry_key {
 	__u64 kpfn;
 };
 
+/*
+ * What an event's KSM_EVENT args expand to: KSM_EV_NARGS(args...) counts
+ * them, KSM_EV_EACH(m, args...) calls m(i, (name, kind, role)) on each.
+ */
+#define KSM_EV_NARGS(...) KSM__NARGS(__VA_ARGS__, 7, 6, 5, 4, 3, 2, 1, 0)
+#define KSM__NARGS(a1, a2, a3, a4, a5, a6, a7, n, ...) n
+#define KSM__CAT(a, b) KSM__CAT_(a, b)
+#define KSM__CAT_(a, b) a##b
+#define KSM_EV_EACH(m, ...) \
+	KSM__CAT(KSM__EACH, KSM_EV_NARGS(__VA_ARGS__))(m, 0, __VA_ARGS__)
+#define KSM__EACH1(m, i, a) m(i, a)
+#define KSM__EACH2(m, i, a, ...) m(i, a) KSM__EACH1(m, (i) + 1, __VA_ARGS__)
+#define KSM__EACH3(m, i, a, ...) m(i, a) KSM__EACH2(m, (i) + 1, __VA_ARGS__)
+#define KSM__EACH4(m, i, a, ...) m(i, a) KSM__EACH3(m, (i) + 1, __VA_ARGS__)
+#define KSM__EACH5(m, i, a, ...) m(i, a) KSM__EACH4(m, (i) + 1, __VA_ARGS__)
+#define KSM__EACH6(m, i, a, ...) m(i, a) KSM__EACH5(m, (i) + 1, __VA_ARGS__)
+#define KSM__EACH7(m, i, a, ...) m(i, a) KSM__EACH6(m, (i) + 1, __VA_ARGS__)
+#define KSM_ARG_NAME(n, k, r) #n
+#define KSM_ARG_KIND(n, k, r) KSM_ARG_##k
+#define KSM_ARG_ROLE(n, k, r) KSM_ROLE_##r
+
+enum ksm_arg_role { KSM_ROLE__, KSM_ROLE_MM, KSM_ROLE_PFN, KSM_ROLE_NODE,
+		    KSM_ROLE_ITEM };
+
 /* Which args name an mm, a pfn, a stable node, an rmap_item (bit i: args[i]) */
 struct ksm_ev_roles {
 	__u8 mm, pfn, node, item;
 };
-#define KSM_EV_ROLES_INIT {						\
-	[KSM_EV_ENTER] = { 1, 0, 0, 0 },				\
-	[KSM_EV_EXIT] = { 1, 0, 0, 0 },					\
-	[KSM_EV_MERGE_ONE_PAGE] = { 4, 1, 0, 2 },			\
-	[KSM_EV_MERGE_WITH_KSM_PAGE] = { 8, 2, 0, 4 },			\
-	[KSM_EV_REMOVE_KSM_PAGE] = { 0, 1, 0, 0 },			\
-	[KSM_EV_REMOVE_RMAP_ITEM] = { 4, 1, 0, 2 },			\
-	[KSM_EV_STABLE_TREE_INSERT] = { 0, 4, 3, 0 },			\
-	[KSM_EV_UNSTABLE_TREE_INSERT] = { 2, 8, 0, 1 },			\
-	[KSM_EV_STABLE_TREE_APPEND] = { 4, 32, 1, 2 },			\
-	[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE] = { 4, 16, 2, 1 },		\
-	[KSM_EV_STALE_NODE] = { 0, 2, 1, 0 },				\
-	[KSM_EV_GET_KSM_PAGE_RETRY] = { 0, 6, 1, 0 },			\
-	[KSM_EV_MIGRATE_PAGE] = { 0, 6, 1, 0 },				\
-	[KSM_EV_RMAP_WALK] = { 0, 2, 1, 0 },				\
-	[KSM_EV_PURGE] = { 8, 2, 1, 0 },				\
-}
+#define KSM__ROLEBIT(i, a, role) | ((KSM_ARG_ROLE a == (role)) << (i))
+#define KSM__MM(i, a) KSM__ROLEBIT(i, a, KSM_ROLE_MM)
+#define KSM__PFN(i, a) KSM__ROLEBIT(i, a, KSM_ROLE_PFN)
+#define KSM__NODE(i, a) KSM__ROLEBIT(i, a, KSM_ROLE_NODE)
+#define KSM__ITEM(i, a) KSM__ROLEBIT(i, a, KSM_ROLE_ITEM)
+/* a struct ksm_ev_roles initializer: KSM_EVENT(...) KSM_EV_ROLES(id, ...) */
+#define KSM_EV_ROLES(id, ...) [KSM_EV_##id] = {				\
+	0 KSM_EV_EACH(KSM__MM, __VA_ARGS__),				\
+	0 KSM_EV_EACH(KSM__PFN, __VA_ARGS__),				\
+	0 KSM_EV_EACH(KSM__NODE, __VA_ARGS__),				\
+	0 KSM_EV_EACH(KSM__ITEM, __VA_ARGS__) },
 
 /* Checker state (maps "nodes", "items", "kpfns", "exited"), per key. */
 #define KSM_NODE_HIST 32
