@@ -360,220 +360,306 @@ static __always_inline void node_removed(__u64 *ctx, int type, int nargs,
 	n->items = 0;
 }
 
+/*
+ * The checker, one handler per event.  Each gets the event and fills in
+ * the node and rmap_item states it touched, whose histories then record
+ * the event (a violation's report shows them).
+ */
+struct touched {
+	struct ksm_node_state *n;
+	struct ksm_item_state *it;
+};
+
+/* node chain kpfn nid role */
+static __always_inline void chk_stable_tree_insert(__u64 *ctx, int type,
+						   int nargs, struct touched *w)
+{
+	__u64 node = ctx[0];
+	struct ksm_node_state *n = node_get(node);
+
+	if (!n)
+		return;
+	if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != KSM_TP_NODE_ROLE_REPLUG &&
+	    ctx[4] != KSM_TP_NODE_ROLE_REPLUG_DUP) {
+		/* a new node (not a replug): its items are counted */
+		n->flags = KSM_NODE_COUNTED;
+		n->items = 0;
+		n->gen++;
+	}
+	n->flags = (n->flags & ~KSM_NODE_DEAD) | KSM_NODE_LIVE;
+	n->kpfn = ctx[2];
+	if (ctx[4] != KSM_TP_NODE_ROLE_CHAIN)	/* no page of its own */
+		kpfn_set(ctx[2], node, 1);
+	w->n = n;
+}
+
+/* rmap_item mm address pfn nid */
+static __always_inline void chk_unstable_tree_insert(__u64 *ctx, int type,
+						     int nargs,
+						     struct touched *w)
+{
+	__u64 item = ctx[0];
+	struct ksm_item_state *it = item_get(item);
+
+	if (!it)
+		return;
+	item_settle(it);
+	if (it->state == KSM_ITEM_STABLE)
+		violation(ctx, type, nargs, KSM_INV_I7, it->node, item,
+			  ctx[1], KSM_ITEM_NONE, it->state);
+	it->state = KSM_ITEM_UNSTABLE;
+	it->mm = ctx[1];
+	w->it = it;
+}
+
+/* node item mm addr anon_vma kpfn len */
+static __always_inline void chk_stable_tree_append(__u64 *ctx, int type,
+						   int nargs, struct touched *w)
+{
+	__u64 node = ctx[0], item = ctx[1];
+	struct ksm_item_state *it = item_get(item);
+	struct ksm_node_state *n = node_get(node);
+
+	if (it) {
+		item_settle(it);
+		if (it->state == KSM_ITEM_UNSTABLE)
+			violation(ctx, type, nargs, KSM_INV_I7, node, item,
+				  ctx[2], KSM_ITEM_NONE, it->state);
+		else if (it->state == KSM_ITEM_STABLE)
+			violation(ctx, type, nargs, KSM_INV_I6, node, item,
+				  ctx[2], KSM_ITEM_NONE, it->state);
+		it->state = KSM_ITEM_STABLE;
+		it->node = node;
+		it->node_gen = n ? n->gen : 0;
+		it->mm = ctx[2];
+	}
+	if (n && (n->flags & KSM_NODE_COUNTED))
+		n->items += 1;
+	w->n = n;
+	w->it = it;
+}
+
+/* item node mm addr kpfn len */
+static __always_inline void chk_remove_rmap_item_from_tree(__u64 *ctx,
+							   int type, int nargs,
+							   struct touched *w)
+{
+	__u64 item = ctx[0], node = ctx[1];
+	struct ksm_item_state *it = item_get(item);
+	struct ksm_node_state *n;
+
+	if (it) {
+		__u32 want = node ? KSM_ITEM_STABLE : KSM_ITEM_UNSTABLE;
+
+		item_settle(it);
+		/* a known item must be in the tree it leaves */
+		if (it->nhist && it->state != want)
+			violation(ctx, type, nargs, KSM_INV_I6, node, item,
+				  ctx[2], want, it->state);
+		it->state = KSM_ITEM_NONE;
+	}
+	n = node_get(node);
+	if (n && (n->flags & KSM_NODE_COUNTED))
+		n->items -= 1;
+	w->n = n;
+	w->it = it;
+}
+
+/* pfn item mm: dropped with its node */
+static __always_inline void chk_remove_rmap_item(__u64 *ctx, int type,
+						 int nargs, struct touched *w)
+{
+	__u64 item = ctx[1];
+	struct ksm_item_state *it = item_get(item);
+
+	if (it)
+		it->state = KSM_ITEM_NONE;
+	w->it = it;
+}
+
+/* node kpfn why */
+static __always_inline void chk_stale_node(__u64 *ctx, int type, int nargs,
+					   struct touched *w)
+{
+	__u64 node = ctx[0];
+	struct ksm_node_state *n = node_get(node);
+
+	if (!n)
+		return;
+	/* I3: stale with the pfn the node's page migrated away from */
+	if ((n->flags & KSM_NODE_MIGRATED) && ctx[1] == n->migr_old &&
+	    n->migr_new != n->migr_old)
+		violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
+			  n->migr_new, ctx[1]);
+	node_removed(ctx, type, nargs, n, node);
+	w->n = n;
+}
+
+/* node pfn nid mm cause */
+static __always_inline void chk_purge(__u64 *ctx, int type, int nargs,
+				      struct touched *w)
+{
+	__u64 node = ctx[0];
+	struct ksm_node_state *n = node_get(node);
+
+	if (!n)
+		return;
+	if (ctx[4] == KSM_TP_PURGE_CAUSE_LAZYFREE) {		/* I9 */
+		if (node && (n->flags & KSM_NODE_COUNTED) && n->items > 1)
+			violation(ctx, type, nargs, KSM_INV_I9, node, 0,
+				  ctx[3], 1, n->items);
+	} else if (ctx[4] != KSM_TP_PURGE_CAUSE_DUP_PRUNE &&
+		   ctx[4] != KSM_TP_PURGE_CAUSE_MIGRATE_NODES) {
+		/* hotremove, remove_all, chain_collapse/free remove it */
+		node_removed(ctx, type, nargs, n, node);
+	}
+	w->n = n;
+}
+
+/* node old_pfn new_pfn old_nid new_nid */
+static __always_inline void chk_migrate_page(__u64 *ctx, int type, int nargs,
+					     struct touched *w)
+{
+	struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
+	__u64 node = ctx[0];
+	struct ksm_node_state *n = node_get(node);
+
+	if (!n)
+		return;
+	/* I3, the other order: the node went stale with this old pfn */
+	if ((n->flags & KSM_NODE_DEAD) && n->kpfn == ctx[1])
+		violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0, ctx[2],
+			  ctx[1]);
+	n->migr_old = ctx[1];
+	n->migr_new = ctx[2];
+	n->kpfn = ctx[2];
+	n->flags |= KSM_NODE_MIGRATED;
+	kpfn_drop(ctx[1], node);
+	kpfn_set(ctx[2], node, 1);
+	/*
+	 * a retry waiting for this migration is answered (after the store
+	 * to migr_new, which the retry re-reads)
+	 */
+	bpf_map_delete_elem(&retries, &rk);
+	w->n = n;
+}
+
+/* node old new why */
+static __always_inline void chk_get_ksm_page_retry(__u64 *ctx, int type,
+						   int nargs, struct touched *w)
+{
+	struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
+	__u64 ts = bpf_ktime_get_ns(), node = ctx[0];
+	__u32 inv = KSM_INV_I2 | KSM_VIOL_SUSPECT;
+	struct ksm_node_state *n = node_get(node);
+
+	if (!n)
+		return;
+	w->n = n;
+	/*
+	 * I2: the new kpfn is the last migration's.  The migration's event
+	 * comes after its kpfn update, so it may not be here yet: the retry
+	 * waits in "retries" for it, and user space judges it a little
+	 * later.  A migration recorded on another CPU between the test and
+	 * the update is seen by the re-read.
+	 */
+	if ((n->flags & KSM_NODE_MIGRATED) && n->migr_new == ctx[2])
+		return;
+	if (bpf_map_update_elem(&retries, &rk, &ts, BPF_ANY))
+		inv |= KSM_VIOL_UNTRACKED;
+	else if (*(volatile __u64 *)&n->migr_new == ctx[2]) {
+		bpf_map_delete_elem(&retries, &rk);
+		return;
+	}
+	violation(ctx, type, nargs, inv, node, 0, 0, ctx[2], n->migr_new);
+}
+
+/* ksm_page pfn item mm err */
+static __always_inline void chk_merge_with_ksm_page(__u64 *ctx, int type,
+						    int nargs,
+						    struct touched *w)
+{
+	struct ksm_kpfn_state *k;
+	__u64 item = ctx[2], pfn;
+
+	w->it = item_get(item);
+	if ((int)ctx[4])
+		return;
+	/* ksm_page NULL: this page becomes a KSM page (its node next) */
+	if (!ctx[0]) {
+		kpfn_set(ctx[1], 0, 1);
+		return;
+	}
+	/* I8 is checked where the mm's stats are found: mm_get() */
+	pfn = ctx[1];		/* as a key on the stack */
+	k = bpf_map_lookup_elem(&kpfns, &pfn);
+	if (k && !k->live)
+		violation(ctx, type, nargs, KSM_INV_I4, k->node, item, ctx[3],
+			  1, 0);
+}
+
+/* mm */
+static __always_inline void chk_enter(__u64 *ctx)
+{
+	__u64 mm = ctx[0];
+
+	bpf_map_delete_elem(&exited, &mm);
+}
+
+/* mm */
+static __always_inline void chk_exit(__u64 *ctx)
+{
+	struct ksm_exit_state x = { .ts_ns = bpf_ktime_get_ns() };
+	__u64 mm = ctx[0];
+
+	x.scans = scans_done;
+	bpf_map_update_elem(&exited, &mm, &x, BPF_ANY);
+}
+
+/* node kpfn pass ...: only its node's history */
+static __always_inline void chk_rmap_walk(__u64 *ctx, struct touched *w)
+{
+	__u64 node = ctx[0];
+
+	w->n = bpf_map_lookup_elem(&nodes, &node);
+}
+
 static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 {
-	struct ksm_node_state *n = NULL;
-	struct ksm_item_state *it = NULL;
-	__u64 node = 0, item = 0;
+	struct touched w = {};
 
 	/*
 	 * Upstream tracepoints only: I8 is the one invariant they allow, and
 	 * it needs the exited mms (see mm_get()), no node or rmap_item state,
 	 * whose upkeep costs most of the checker's time.
 	 */
-	if (!check_full && type != KSM_EV_ENTER && type != KSM_EV_EXIT)
+	if (type == KSM_EV_ENTER)
+		chk_enter(ctx);
+	else if (type == KSM_EV_EXIT)
+		chk_exit(ctx);
+	if (!check_full)
 		return;
-
 	switch (type) {
-	case KSM_EV_STABLE_TREE_INSERT: {	/* node chain kpfn nid role */
-		node = ctx[0];
-		n = node_get(node);
-		if (!n)
-			return;
-		if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != KSM_TP_NODE_ROLE_REPLUG &&
-		    ctx[4] != KSM_TP_NODE_ROLE_REPLUG_DUP) {
-			/* a new node (not a replug): its items are counted */
-			n->flags = KSM_NODE_COUNTED;
-			n->items = 0;
-			n->gen++;
-		}
-		n->flags = (n->flags & ~KSM_NODE_DEAD) | KSM_NODE_LIVE;
-		n->kpfn = ctx[2];
-		if (ctx[4] != KSM_TP_NODE_ROLE_CHAIN)	/* no page of its own */
-			kpfn_set(ctx[2], node, 1);
+#define CHK(id, fn) case KSM_EV_##id: fn(ctx, type, nargs, &w); break
+	CHK(STABLE_TREE_INSERT, chk_stable_tree_insert);
+	CHK(UNSTABLE_TREE_INSERT, chk_unstable_tree_insert);
+	CHK(STABLE_TREE_APPEND, chk_stable_tree_append);
+	CHK(REMOVE_RMAP_ITEM_FROM_TREE, chk_remove_rmap_item_from_tree);
+	CHK(REMOVE_RMAP_ITEM, chk_remove_rmap_item);
+	CHK(STALE_NODE, chk_stale_node);
+	CHK(PURGE, chk_purge);
+	CHK(MIGRATE_PAGE, chk_migrate_page);
+	CHK(GET_KSM_PAGE_RETRY, chk_get_ksm_page_retry);
+	CHK(MERGE_WITH_KSM_PAGE, chk_merge_with_ksm_page);
+#undef CHK
+	case KSM_EV_RMAP_WALK:
+		chk_rmap_walk(ctx, &w);
 		break;
 	}
-	case KSM_EV_UNSTABLE_TREE_INSERT:	/* rmap_item mm address pfn nid */
-		item = ctx[0];
-		it = item_get(item);
-		if (!it)
-			return;
-		item_settle(it);
-		if (it->state == KSM_ITEM_STABLE)
-			violation(ctx, type, nargs, KSM_INV_I7, it->node, item,
-				  ctx[1], KSM_ITEM_NONE, it->state);
-		it->state = KSM_ITEM_UNSTABLE;
-		it->mm = ctx[1];
-		break;
-	case KSM_EV_STABLE_TREE_APPEND:	/* node item mm addr anon_vma kpfn len */
-		node = ctx[0];
-		item = ctx[1];
-		it = item_get(item);
-		n = node_get(node);
-		if (it) {
-			item_settle(it);
-			if (it->state == KSM_ITEM_UNSTABLE)
-				violation(ctx, type, nargs, KSM_INV_I7, node,
-					  item, ctx[2], KSM_ITEM_NONE, it->state);
-			else if (it->state == KSM_ITEM_STABLE)
-				violation(ctx, type, nargs, KSM_INV_I6, node,
-					  item, ctx[2], KSM_ITEM_NONE, it->state);
-			it->state = KSM_ITEM_STABLE;
-			it->node = node;
-			it->node_gen = n ? n->gen : 0;
-			it->mm = ctx[2];
-		}
-		if (n && (n->flags & KSM_NODE_COUNTED))
-			n->items += 1;
-		break;
-	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* item node mm addr kpfn len */
-		item = ctx[0];
-		node = ctx[1];
-		it = item_get(item);
-		if (it) {
-			__u32 want = node ? KSM_ITEM_STABLE : KSM_ITEM_UNSTABLE;
-
-			item_settle(it);
-			/* a known item must be in the tree it leaves */
-			if (it->nhist && it->state != want)
-				violation(ctx, type, nargs, KSM_INV_I6, node,
-					  item, ctx[2], want, it->state);
-			it->state = KSM_ITEM_NONE;
-		}
-		n = node_get(node);
-		if (n && (n->flags & KSM_NODE_COUNTED))
-			n->items -= 1;
-		break;
-	case KSM_EV_REMOVE_RMAP_ITEM:		/* pfn item mm: dropped with node */
-		item = ctx[1];
-		it = item_get(item);
-		if (it)
-			it->state = KSM_ITEM_NONE;
-		break;
-	case KSM_EV_STALE_NODE:			/* node kpfn why */
-		node = ctx[0];
-		n = node_get(node);
-		if (!n)
-			return;
-		/* I3: stale with the pfn the node's page migrated away from */
-		if ((n->flags & KSM_NODE_MIGRATED) && ctx[1] == n->migr_old &&
-		    n->migr_new != n->migr_old)
-			violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
-				  n->migr_new, ctx[1]);
-		node_removed(ctx, type, nargs, n, node);
-		break;
-	case KSM_EV_PURGE:			/* node pfn nid mm cause */
-		node = ctx[0];
-		n = node_get(node);
-		if (!n)
-			return;
-		if (ctx[4] == KSM_TP_PURGE_CAUSE_LAZYFREE) {		/* I9 */
-			if (node && (n->flags & KSM_NODE_COUNTED) &&
-			    n->items > 1)
-				violation(ctx, type, nargs, KSM_INV_I9, node, 0,
-					  ctx[3], 1, n->items);
-		} else if (ctx[4] != KSM_TP_PURGE_CAUSE_DUP_PRUNE &&
-			   ctx[4] != KSM_TP_PURGE_CAUSE_MIGRATE_NODES) {
-			/* hotremove, remove_all, chain_collapse/free remove it */
-			node_removed(ctx, type, nargs, n, node);
-		}
-		break;
-	case KSM_EV_MIGRATE_PAGE: {	/* node old_pfn new_pfn old_nid new_nid */
-		struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
-
-		node = ctx[0];
-		n = node_get(node);
-		if (!n)
-			return;
-		/* I3, the other order: the node went stale with this old pfn */
-		if ((n->flags & KSM_NODE_DEAD) && n->kpfn == ctx[1])
-			violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
-				  ctx[2], ctx[1]);
-		n->migr_old = ctx[1];
-		n->migr_new = ctx[2];
-		n->kpfn = ctx[2];
-		n->flags |= KSM_NODE_MIGRATED;
-		kpfn_drop(ctx[1], node);
-		kpfn_set(ctx[2], node, 1);
-		/*
-		 * a retry waiting for this migration is answered (after the
-		 * store to migr_new, which the retry re-reads)
-		 */
-		bpf_map_delete_elem(&retries, &rk);
-		break;
-	}
-	case KSM_EV_GET_KSM_PAGE_RETRY: {	/* node old new why */
-		struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
-		__u64 ts = bpf_ktime_get_ns();
-		__u32 inv = KSM_INV_I2 | KSM_VIOL_SUSPECT;
-
-		node = ctx[0];
-		n = node_get(node);
-		if (!n)
-			return;
-		/*
-		 * I2: the new kpfn is the last migration's.  The migration's
-		 * event comes after its kpfn update, so it may not be here
-		 * yet: the retry waits in "retries" for it, and user space
-		 * judges it a little later.  A migration recorded on another
-		 * CPU between the test and the update is seen by the re-read.
-		 */
-		if ((n->flags & KSM_NODE_MIGRATED) && n->migr_new == ctx[2])
-			break;
-		if (bpf_map_update_elem(&retries, &rk, &ts, BPF_ANY))
-			inv |= KSM_VIOL_UNTRACKED;
-		else if (*(volatile __u64 *)&n->migr_new == ctx[2]) {
-			bpf_map_delete_elem(&retries, &rk);
-			break;
-		}
-		violation(ctx, type, nargs, inv, node, 0, 0, ctx[2],
-			  n->migr_new);
-		break;
-	}
-	case KSM_EV_MERGE_WITH_KSM_PAGE: {	/* ksm_page pfn item mm err */
-		struct ksm_kpfn_state *k;
-
-		item = ctx[2];
-		it = item_get(item);
-		if ((int)ctx[4])
-			break;
-		/* ksm_page NULL: this page becomes a KSM page (its node next) */
-		if (!ctx[0])
-			kpfn_set(ctx[1], 0, 1);
-		/* I8 is checked where the mm's stats are found: mm_get() */
-		if (!ctx[0])
-			break;
-		node = ctx[1];		/* the pfn, as a key on the stack */
-		k = bpf_map_lookup_elem(&kpfns, &node);
-		node = 0;
-		if (k && !k->live)
-			violation(ctx, type, nargs, KSM_INV_I4, k->node, item,
-				  ctx[3], 1, 0);
-		break;
-	}
-	case KSM_EV_ENTER: {			/* mm */
-		__u64 mm = ctx[0];
-
-		bpf_map_delete_elem(&exited, &mm);
-		break;
-	}
-	case KSM_EV_EXIT: {			/* mm */
-		struct ksm_exit_state x = { .ts_ns = bpf_ktime_get_ns() };
-		__u64 mm = ctx[0];
-
-		x.scans = scans_done;
-		bpf_map_update_elem(&exited, &mm, &x, BPF_ANY);
-		break;
-	}
-	case KSM_EV_RMAP_WALK:			/* node kpfn pass ... */
-		node = ctx[0];
-		n = bpf_map_lookup_elem(&nodes, &node);
-		break;
-	}
-	if (n)
-		node_hist(n, ctx, type, nargs);
-	if (it)
-		item_hist(it, ctx, type, nargs);
+	if (w.n)
+		node_hist(w.n, ctx, type, nargs);
+	if (w.it)
+		item_hist(w.it, ctx, type, nargs);
 }
 
 /*
@@ -686,70 +772,124 @@ static __always_inline void unmerge(__u64 *ctx, int type, int nargs,
 		s->dropped++;
 }
 
+/* The per-mm and per-NUMA-node counts, one handler per event. */
+
+static __always_inline void agg_stop_scan(void)
+{
+	if (check && check_full)	/* I6's leftovers only */
+		__sync_fetch_and_add(&scans_done, 1);
+}
+
+/* ksm_page pfn rmap_item mm err */
+static __always_inline void agg_merge_with_ksm_page(__u64 *ctx, int type,
+						    int nargs)
+{
+	bool ok = !(int)ctx[4];
+	struct ksm_mm_stats *s = mm_acc(ctx, type, nargs, ctx[3], true, ok);
+
+	if (!ok)
+		count(KSM_CNT_MERGE_FAIL);
+	if (s && ok)
+		s->merges++;
+	else if (s)
+		s->merge_fails++;
+}
+
+/* pfn rmap_item mm */
+static __always_inline void agg_remove_rmap_item(__u64 *ctx, int type,
+						 int nargs)
+{
+	unmerge(ctx, type, nargs, ctx[2], true);
+}
+
+/* rmap_item node mm ... */
+static __always_inline void agg_remove_rmap_item_from_tree(__u64 *ctx,
+							   int type, int nargs)
+{
+	count(ctx[1] ? KSM_CNT_STABLE_OUT : KSM_CNT_UNSTABLE_OUT);
+	if (ctx[1])
+		unmerge(ctx, type, nargs, ctx[2], false);
+}
+
+/* rmap_item mm address pfn nid */
+static __always_inline void agg_unstable_tree_insert(__u64 *ctx, int type,
+						     int nargs)
+{
+	struct ksm_mm_stats *s = mm_acc(ctx, type, nargs, ctx[1], true, false);
+
+	if (s)
+		s->unstable_inserts++;
+}
+
+/* node rmap_item mm ... */
+static __always_inline void agg_stable_tree_append(__u64 *ctx, int type,
+						   int nargs)
+{
+	struct ksm_mm_stats *s = mm_acc(ctx, type, nargs, ctx[2], true, false);
+
+	if (s)
+		s->appends++;
+}
+
+/* mm */
+static __always_inline void agg_exit(__u64 *ctx)
+{
+	__u64 mm = ctx[0];
+
+	/* every CPU's pending counts are re-checked after an exit */
+	__sync_fetch_and_add(&exits_seen, 1);
+	bpf_map_delete_elem(&mm_stats, &mm);
+}
+
+static __always_inline void nid_add(__u64 nid, int field)
+{
+	struct ksm_nid_stats *n = nid_get(nid);
+
+	if (!n)
+		return;
+	if (field == 0)
+		__sync_fetch_and_add(&n->stable_inserts, 1);
+	else if (field == 1)
+		__sync_fetch_and_add(&n->migrate_in, 1);
+	else if (field == 2)
+		__sync_fetch_and_add(&n->migrate_out, 1);
+	else
+		__sync_fetch_and_add(&n->purges, 1);
+}
+
 static __always_inline void aggregate(__u64 *ctx, int type, int nargs)
 {
-	struct ksm_mm_stats *s;
-	struct ksm_nid_stats *n;
-
 	switch (type) {
 	case KSM_EV_STOP_SCAN:
-		if (check && check_full)	/* I6's leftovers only */
-			__sync_fetch_and_add(&scans_done, 1);
+		agg_stop_scan();
 		break;
-	case KSM_EV_MERGE_WITH_KSM_PAGE:	/* ksm_page pfn rmap_item mm err */
-		s = mm_acc(ctx, type, nargs, ctx[3], true, !(int)ctx[4]);
-		if ((int)ctx[4] == 0) {
-			if (s)
-				s->merges++;
-		} else {
-			count(KSM_CNT_MERGE_FAIL);
-			if (s)
-				s->merge_fails++;
-		}
+	case KSM_EV_MERGE_WITH_KSM_PAGE:
+		agg_merge_with_ksm_page(ctx, type, nargs);
 		break;
-	case KSM_EV_REMOVE_RMAP_ITEM:		/* pfn rmap_item mm */
-		unmerge(ctx, type, nargs, ctx[2], true);
+	case KSM_EV_REMOVE_RMAP_ITEM:
+		agg_remove_rmap_item(ctx, type, nargs);
 		break;
-	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:	/* rmap_item node mm ... */
-		count(ctx[1] ? KSM_CNT_STABLE_OUT : KSM_CNT_UNSTABLE_OUT);
-		if (ctx[1])
-			unmerge(ctx, type, nargs, ctx[2], false);
+	case KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE:
+		agg_remove_rmap_item_from_tree(ctx, type, nargs);
 		break;
-	case KSM_EV_UNSTABLE_TREE_INSERT:	/* rmap_item mm address pfn nid */
-		s = mm_acc(ctx, type, nargs, ctx[1], true, false);
-		if (s)
-			s->unstable_inserts++;
+	case KSM_EV_UNSTABLE_TREE_INSERT:
+		agg_unstable_tree_insert(ctx, type, nargs);
 		break;
-	case KSM_EV_STABLE_TREE_APPEND:		/* node rmap_item mm ... */
-		s = mm_acc(ctx, type, nargs, ctx[2], true, false);
-		if (s)
-			s->appends++;
+	case KSM_EV_STABLE_TREE_APPEND:
+		agg_stable_tree_append(ctx, type, nargs);
 		break;
-	case KSM_EV_EXIT: {			/* mm */
-		__u64 mm = ctx[0];
-
-		/* every CPU's pending counts are re-checked after an exit */
-		__sync_fetch_and_add(&exits_seen, 1);
-		bpf_map_delete_elem(&mm_stats, &mm);
+	case KSM_EV_EXIT:
+		agg_exit(ctx);
 		break;
-	}
 	case KSM_EV_STABLE_TREE_INSERT:		/* node chain kpfn nid role */
-		n = nid_get(ctx[3]);
-		if (n)
-			__sync_fetch_and_add(&n->stable_inserts, 1);
+		nid_add(ctx[3], 0);
 		break;
 	case KSM_EV_MIGRATE_PAGE:	/* node old_pfn new_pfn old_nid new_nid */
-		n = nid_get(ctx[3]);
-		if (n)
-			__sync_fetch_and_add(&n->migrate_out, 1);
-		n = nid_get(ctx[4]);
-		if (n)
-			__sync_fetch_and_add(&n->migrate_in, 1);
+		nid_add(ctx[3], 2);
+		nid_add(ctx[4], 1);
 		break;
 	case KSM_EV_PURGE:			/* node pfn nid mm cause */
-		n = nid_get(ctx[2]);
-		if (n)
-			__sync_fetch_and_add(&n->purges, 1);
+		nid_add(ctx[2], 3);
 		break;
 	}
 }

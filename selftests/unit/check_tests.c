@@ -257,6 +257,26 @@ static void i5_baseline_race(const char *dir, FILE *rep)
 	settle((unsigned long long[KSM_INV_NR]){ 0 });
 }
 
+/* the checker's cost to the verifier, for docs/performance.md */
+static void print_verifier_cost(void)
+{
+	__u32 per[KSM_EV_NR];
+	long sum = ksm_bpf_verified_insns(&bpf, per);
+	int t, max = 0;
+
+	for (t = 1; t < KSM_EV_NR; t++)
+		if (per[t] > per[max])
+			max = t;
+	if (sum < 0)
+		return;
+	printf("# verifier: %ld instructions verified for the %d event "
+	       "programs, most %u (%s)\n#  ", sum, KSM_EV_NR, per[max],
+	       ksm_event_desc[max].name);
+	for (t = 0; t < KSM_EV_NR; t++)
+		printf(" %s=%u", ksm_event_desc[t].name + 4, per[t]);
+	printf("\n");
+}
+
 int main(void)
 {
 	struct ksm_bpf_opts o = { .check = true, .synthetic = true,
@@ -286,6 +306,7 @@ int main(void)
 		printf("1..1\n");
 		return 1;
 	}
+	print_verifier_cost();
 	rep = open_memstream(&out, &outlen);
 	ksm_check_init(&chk, &bpf, rep);
 	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);

@@ -544,6 +544,27 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
 	return 0;
 }
 
+long ksm_bpf_verified_insns(const struct ksm_bpf *b, __u32 per_event[KSM_EV_NR])
+{
+	long sum = 0;
+	int t, fd;
+
+	if (!b->skel)
+		return -ENOTSUP;
+	for (t = 0; t < KSM_EV_NR; t++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		per_event[t] = 0;
+		fd = bpf_program__fd(prog_of(b->skel, t, b->raw));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		per_event[t] = info.verified_insns;
+		sum += info.verified_insns;
+	}
+	return sum;
+}
+
 int ksm_bpf_events_fd(const struct ksm_bpf *b)
 {
 	return b->skel ? bpf_map__fd(b->skel->maps.events) : -1;

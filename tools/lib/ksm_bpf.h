@@ -113,6 +113,11 @@ enum ksm_bpf_map {
 };
 /* fd of that map, -1 before load */
 int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map);
+/*
+ * Instructions the verifier processed for each event's loaded program
+ * (per_event[t], 0 if not loaded); returns their sum, or -errno.
+ */
+long ksm_bpf_verified_insns(const struct ksm_bpf *b, __u32 per_event[KSM_EV_NR]);
 /* Full scans ksmd completed since the programs were loaded. */
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b);
 /* Synthetic mode: run the raw_tp program of type on args; 0 or -errno. */
