@@ -273,8 +273,10 @@ static pid_t start_command(char **argv, char *err, size_t len)
 	int p[2], e = 0;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC))
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
 		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, len, "fork: %s", strerror(errno));
