@@ -53,6 +53,8 @@ EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
 	tools/ksmtop/exporter.c $(EXPORT_SRCS)
 KSMTOP_HDRS := tools/ksmtop/options.h tools/ksmtop/ksmtop.h
+KSMTRACE_SRCS := tools/ksmtrace/ksmtrace.c tools/ksmtrace/output.c
+KSMTRACE_HDRS := tools/ksmtrace/output.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
 .PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
@@ -86,14 +88,14 @@ $(BUILD)/ksmtop.static: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_
 	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) \
 		$(TOOL_LIBS) -lncursesw -ltinfo -lm
 
-tools/ksmtrace/ksmtrace: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+tools/ksmtrace/ksmtrace: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
 
-$(BUILD)/ksmtrace.clang: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CLANG) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+$(BUILD)/ksmtrace.clang: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CLANG) $(TOOL_CFLAGS) -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
 
-$(BUILD)/ksmtrace.static: tools/ksmtrace/ksmtrace.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -static -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
+$(BUILD)/ksmtrace.static: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
+	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
 
 # the invariant engine fed with synthetic events (root: loads BPF)
 $(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)

@@ -286,6 +286,17 @@ static void test_json(void)
 	      "json: quotes, backslashes, control and high bytes escaped");
 }
 
+static void json_args(const struct ksm_event *e, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	ksm_event_json_args(f, e);
+	fclose(f);
+}
+
 static void test_events(void)
 {
 	struct ksm_event e = { .type = KSM_EV_MERGE_WITH_KSM_PAGE, .nargs = 5,
@@ -312,9 +323,15 @@ static void test_events(void)
 	ksm_event_format(&e, buf, sizeof(buf));
 	check(!strcmp(buf, "ksm_purge node=0x0 pfn=7 nid=-1 mm=0x0 cause=99"),
 	      "decode: unknown enum value printed as a number");
+	json_args(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "{\"node\":\"0x0\",\"pfn\":7,\"nid\":-1,\"mm\":\"0x0\","
+		      "\"cause\":\"99\"}"),
+	      "json: event args, numbers bare, pointers and enums quoted");
 	e.type = 200;
 	ksm_event_format(&e, buf, sizeof(buf));
 	check(!strcmp(buf, "unknown_event_200"), "decode: unknown event type");
+	json_args(&e, buf, sizeof(buf));
+	check(!strcmp(buf, "{}"), "json: no args of an unknown event type");
 	e = (struct ksm_event){ .type = KSM_EV_STABLE_TREE_APPEND, .nargs = 7 };
 	check(ksm_event_format(&e, buf, 16) > 16 && strlen(buf) == 15,
 	      "decode: truncates safely, returns the full length");

@@ -61,24 +61,6 @@ static const struct {
 };
 
 /* per event class: the monotonic count since the programs were loaded */
-static const char *const class_help[KSM_CLASS_NR] = {
-	[KSM_CLASS_SCANS] = "Full scans ksmd completed (ksm_stop_scan)",
-	[KSM_CLASS_MERGES] = "Pages merged with a KSM page (err 0)",
-	[KSM_CLASS_MERGE_FAILS] = "Merges with a KSM page that failed",
-	[KSM_CLASS_UNMERGES] = "rmap_items that left a stable node",
-	[KSM_CLASS_STABLE_INSERTS] = "Stable tree insertions",
-	[KSM_CLASS_UNSTABLE_INSERTS] = "Unstable tree insertions",
-	[KSM_CLASS_APPENDS] = "rmap_items appended to a stable node",
-	[KSM_CLASS_NODES_REMOVED] = "Stable nodes removed (ksm_remove_ksm_page)",
-	[KSM_CLASS_STALE] = "Stale stable nodes removed by get_ksm_page",
-	[KSM_CLASS_RETRIES] = "get_ksm_page retries after a kpfn change",
-	[KSM_CLASS_MIGRATIONS] = "KSM pages migrated",
-	[KSM_CLASS_PURGES] = "Stable nodes or lazyfree pages purged",
-	[KSM_CLASS_RMAP_WALKS] = "Passes of rmap_walk_ksm",
-	[KSM_CLASS_ENTERS] = "Processes that entered KSM (ksm_enter)",
-	[KSM_CLASS_EXITS] = "Processes that left KSM (ksm_exit)",
-};
-
 static void one(FILE *f, const char *name, const char *type,
 		const char *help, double v)
 {
@@ -117,7 +99,7 @@ static void events_part(FILE *f, const struct sample *cur,
 			continue;
 		snprintf(name, sizeof(name), NS "%s_total", ksm_class_desc[c].key);
 		snprintf(help, sizeof(help), "%s, since ksmtop attached",
-			 class_help[c]);
+			 ksm_class_desc[c].help);
 		one(f, name, "counter", help,
 		    (double)cur->cnt[ksm_class_desc[c].slot]);
 	}

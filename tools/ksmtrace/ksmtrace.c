@@ -17,30 +17,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
 #include "ksm_evdesc.h"
-#include "ksm_fmt.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "output.h"
 
 #define EXIT_VIOLATION 1
 #define EXIT_SETUP 2
 #define EXIT_INTERRUPTED 130
 
-static struct {
+/* The command line. */
+struct opts {
 	__u64 events;		/* stream mask */
 	bool events_given;
 	int pid;
@@ -49,28 +46,33 @@ static struct {
 	const char *perfetto;
 	double duration;
 	char **cmd;
-} opt;
+};
 
+/*
+ * One run: what setup opens, the stream and the end work on, and the
+ * one teardown at the end of main() closes.
+ */
+struct ksmtrace {
+	struct opts opt;
+	struct ksm_bpf bpf;
+	struct ksm_checker checker;
+	struct ring_buffer *rb;
+	struct ksmtrace_out out;
+	unsigned long long streamed;	/* events taken off the ring buffer */
+	pid_t child;			/* COMMAND while it runs, else -1 */
+	int status;			/* its wait status, -1 before it ends */
+	bool first_hit;			/* --first stopped the stream */
+	__u64 cnt[KSM_CNT_NR];		/* BPF's counters at the end */
+};
+
+/* set by the signal handler, so file-scope; read by the loops that wait */
 static volatile sig_atomic_t stop, interrupted;
-static struct ksm_bpf bpf;
-static struct ksm_checker checker;
-static FILE *perfetto;
-static unsigned long long streamed, perfetto_n;
-static __u64 t0_ns;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGINT || sig == SIGTERM)
 		interrupted = 1;
 	stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void usage(FILE *f)
@@ -105,7 +107,8 @@ static void usage(FILE *f)
 "setup, 130 interrupted (the summary so far is printed).\n");
 }
 
-static int parse_events(const char *list, char *err, size_t len)
+static int parse_events(struct opts *o, const char *list, char *err,
+			size_t len)
 {
 	char buf[1024], *tok, *save = NULL;
 
@@ -123,9 +126,9 @@ static int parse_events(const char *list, char *err, size_t len)
 			snprintf(err, len, "unknown event '%s'", tok);
 			return -1;
 		}
-		opt.events |= 1ULL << t;
+		o->events |= 1ULL << t;
 	}
-	opt.events_given = true;
+	o->events_given = true;
 	return 0;
 }
 
@@ -138,7 +141,8 @@ static int parse_u64(const char *s, __u64 *out)
 	return end == s || *end || errno || !*out ? -1 : 0;
 }
 
-static int parse_args(int argc, char **argv, char *err, size_t len)
+static int parse_args(struct opts *o, int argc, char **argv, char *err,
+		      size_t len)
 {
 	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL, O_KMSG,
 	       O_FIRST };
@@ -167,12 +171,12 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 	while ((c = getopt_long(argc, argv, "+:e:p:Kjd:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (parse_events(optarg, err, len))
+			if (parse_events(o, optarg, err, len))
 				return -1;
 			break;
 		case 'p':
-			opt.pid = (int)strtol(optarg, &end, 10);
-			if (*end || opt.pid <= 0) {
+			o->pid = (int)strtol(optarg, &end, 10);
+			if (*end || o->pid <= 0) {
 				snprintf(err, len, "bad pid '%s'", optarg);
 				return -1;
 			}
@@ -180,44 +184,44 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 		case O_MM:
 		case O_PFN:
 		case O_NODE:
-			if (parse_u64(optarg, c == O_MM ? &opt.mm : c == O_PFN ?
-				      &opt.pfn : &opt.node)) {
+			if (parse_u64(optarg, c == O_MM ? &o->mm : c == O_PFN ?
+				      &o->pfn : &o->node)) {
 				snprintf(err, len, "bad %s '%s'", c == O_MM ? "--mm" :
 					 c == O_PFN ? "--pfn" : "--node", optarg);
 				return -1;
 			}
 			break;
 		case 'K':
-			opt.stack = true;
+			o->stack = true;
 			break;
 		case 'j':
-			opt.json = true;
+			o->json = true;
 			break;
 		case O_PERFETTO:
-			opt.perfetto = optarg;
+			o->perfetto = optarg;
 			break;
 		case 'd':
-			opt.duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(opt.duration > 0)) {
+			o->duration = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->duration > 0)) {
 				snprintf(err, len, "-d needs seconds > 0, not '%s'",
 					 optarg);
 				return -1;
 			}
 			break;
 		case O_CHECK:
-			opt.check = true;
+			o->check = true;
 			break;
 		case O_TOL:
-			opt.tolerate_loss = true;
+			o->tolerate_loss = true;
 			break;
 		case O_KMSG:
-			opt.kmsg = true;
+			o->kmsg = true;
 			break;
 		case O_FIRST:
-			opt.first = true;
+			o->first = true;
 			break;
 		case 'v':
-			opt.verbose = true;
+			o->verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -234,130 +238,31 @@ static int parse_args(int argc, char **argv, char *err, size_t len)
 				 "command goes after --)", argv[optind]);
 			return -1;
 		}
-		opt.cmd = &argv[optind];
+		o->cmd = &argv[optind];
 	}
 	return 0;
 }
 
-/* ---- output ---- */
-
-static void print_text(const struct ksm_event *e)
-{
-	char buf[512];
-
-	ksm_event_format(e, buf, sizeof(buf));
-	printf("%12.6f %3u %7u %-15.15s %s\n", (e->ts_ns - t0_ns) / 1e9,
-	       e->cpu, e->tgid, e->comm, buf);
-}
-
-static void json_args(FILE *f, const struct ksm_event *e)
-{
-	const struct ksm_event_desc *d = &ksm_event_desc[e->type];
-	int i;
-
-	fputc('{', f);
-	for (i = 0; i < d->nargs && i < e->nargs; i++) {
-		char val[40];
-
-		ksm_arg_format(e->type, i, e->args[i], val, sizeof(val));
-		if (d->kind[i] == KSM_ARG_PTR || d->kind[i] == KSM_ARG_HEX ||
-		    d->kind[i] >= KSM_ARG_FIRST_ENUM)
-			fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", d->arg[i], val);
-		else
-			fprintf(f, "%s\"%s\":%s", i ? "," : "", d->arg[i], val);
-	}
-	fputc('}', f);
-}
-
-static void print_stack(FILE *f, const struct ksm_event *e, bool json)
-{
-	__u64 ips[16] = { 0 };
-	int fd = ksm_bpf_map_fd(&bpf, KSM_MAP_STACKS), i;
-
-	if (e->stack_id < 0 || fd < 0 ||
-	    bpf_map_lookup_elem(fd, &e->stack_id, ips)) {
-		if (json)
-			fprintf(f, ",\"stack\":[]");
-		return;
-	}
-	if (json)
-		fprintf(f, ",\"stack\":[");
-	for (i = 0; i < 16 && ips[i]; i++) {
-		if (json)
-			fprintf(f, "%s\"0x%" PRIx64 "\"", i ? "," : "",
-				(uint64_t)ips[i]);
-		else
-			fprintf(f, "%28s0x%" PRIx64 "\n", "", (uint64_t)ips[i]);
-	}
-	if (json)
-		fputc(']', f);
-}
-
-static void print_json(const struct ksm_event *e)
-{
-	printf("{\"ts_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
-	       (unsigned long long)e->ts_ns, e->cpu, e->tgid, e->pid);
-	ksm_json_str(stdout, e->comm);
-	printf(",\"event\":\"%s\",\"args\":", ksm_event_desc[e->type].name);
-	json_args(stdout, e);
-	if (opt.stack)
-		print_stack(stdout, e, true);
-	printf("}\n");
-}
-
-/* Chrome trace-event format: one instant per event, a track per CPU. */
-static void perfetto_event(const struct ksm_event *e)
-{
-	fprintf(perfetto, "%s{\"name\":\"%s\",\"cat\":\"ksm\",\"ph\":\"i\","
-		"\"s\":\"t\",\"ts\":%.3f,\"pid\":1,\"tid\":%u,\"args\":",
-		perfetto_n++ ? ",\n" : "", ksm_event_desc[e->type].name,
-		(e->ts_ns - t0_ns) / 1e3, e->cpu);
-	json_args(perfetto, e);
-	fputc('}', perfetto);
-}
-
-static void perfetto_close(void)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF), c;
-
-	if (!perfetto)
-		return;
-	fprintf(perfetto, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
-		"\"args\":{\"name\":\"KSM events\"}}", perfetto_n ? ",\n" : "");
-	for (c = 0; c < ncpu; c++)
-		fprintf(perfetto, ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
-			"\"pid\":1,\"tid\":%ld,\"args\":{\"name\":\"CPU %ld\"}}",
-			c, c);
-	fprintf(perfetto, "\n],\"displayTimeUnit\":\"ns\"}\n");
-	fclose(perfetto);
-	perfetto = NULL;
-}
+/* ---- the stream ---- */
 
 static int on_record(void *ctx, void *data, size_t len)
 {
+	struct ksmtrace *kt = ctx;
 	const struct ksm_event *e = data;
 
-	(void)ctx;
 	if (len < sizeof(*e))
 		return 0;
 	if (e->type == KSM_REC_VIOLATION) {
-		ksm_check_record(&checker, e);
+		ksm_check_record(&kt->checker, e);
 		return 0;
 	}
 	if (e->type >= KSM_EV_NR)
 		return 0;
-	streamed++;
-	if (perfetto)
-		perfetto_event(e);
-	if (opt.check && !opt.events_given)
+	kt->streamed++;
+	out_perfetto_event(&kt->out, e);
+	if (kt->opt.check && !kt->opt.events_given)
 		return 0;
-	if (opt.json) {
-		print_json(e);
-	} else {
-		print_text(e);
-		if (opt.stack)
-			print_stack(stdout, e, false);
-	}
+	out_event(&kt->out, e);
 	return 0;
 }
 
@@ -368,8 +273,10 @@ static pid_t start_command(char **argv, char *err, size_t len)
 	int p[2], e = 0;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC))
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
 		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, len, "fork: %s", strerror(errno));
@@ -395,81 +302,14 @@ static pid_t start_command(char **argv, char *err, size_t len)
 	return pid;
 }
 
-/* ---- summary ---- */
+/* ---- setup: each step 0, or EXIT_SETUP with the error said ---- */
 
-static void summary(FILE *f, const __u64 *cnt, int cmd_status)
+/* The command line, and whether this machine can run us at all. */
+static int setup_args(struct opts *o, int argc, char **argv)
 {
-	static const int shown[] = {
-		KSM_CLASS_MERGES, KSM_CLASS_UNMERGES, KSM_CLASS_STABLE_INSERTS,
-		KSM_CLASS_UNSTABLE_INSERTS, KSM_CLASS_STALE, KSM_CLASS_RETRIES,
-		KSM_CLASS_MIGRATIONS, KSM_CLASS_PURGES, KSM_CLASS_RMAP_WALKS,
-		KSM_CLASS_SCANS,
-	};
-	char cov[512];
-	size_t i;
-	int k;
-
-	fprintf(f, "ksmtrace: events");
-	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
-		int c = shown[i];
-
-		if (!ksm_class_available(c, bpf.attached))
-			continue;
-		fprintf(f, " %s=%llu", ksm_class_desc[c].key,
-			(unsigned long long)(cnt[ksm_class_desc[c].slot] -
-					     checker.base_cnt[ksm_class_desc[c].slot]));
-	}
-	fprintf(f, "; lost %llu", (unsigned long long)(cnt[KSM_CNT_LOST] -
-				checker.base_cnt[KSM_CNT_LOST]));
-	if (opt.check) {
-		fprintf(f, "; violations %llu", ksm_check_total(&checker));
-		for (k = 1; k < KSM_INV_NR; k++)
-			if (checker.found[k])
-				fprintf(f, " %s=%llu", ksm_inv_desc[k].id,
-					checker.found[k]);
-		ksm_check_coverage(&checker, cov, sizeof(cov));
-		fprintf(f, "; %s", cov);
-	} else {
-		unsigned long long fired = 0;
-
-		/* what the kernel fired of the streamed types, counted in BPF */
-		for (k = 0; k < KSM_EV_NR; k++)
-			if (opt.events & (1ULL << k))
-				fired += cnt[k] - checker.base_cnt[k];
-		fprintf(f, "; streamed %llu of %llu fired", streamed, fired);
-	}
-	if (cmd_status >= 0)
-		fprintf(f, "; command exit %d", cmd_status);
-	fprintf(f, "%s\n", interrupted ? "; interrupted" : "");
-	fflush(f);
-}
-
-/* Wait for ksmd to finish n full scans (bounded), for the end checks. */
-static void settle(int n, double max_s)
-{
-	long start = ksm_read("full_scans");
-	double t0 = now();
-
-	if (ksm_read("run") != 1 || start < 0)
-		return;
-	while (!interrupted && ksm_read("full_scans") < start + n &&
-	       now() - t0 < max_s)
-		usleep(50000);
-}
-
-int main(int argc, char **argv)
-{
-	struct ksm_bpf_opts bo = { .tool = "ksmtrace" };
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct ring_buffer *rb = NULL;
-	__u64 cnt[KSM_CNT_NR];
 	char err[512];
-	pid_t child = -1;
-	int status = -1, ret = 0, t;
-	bool first_hit = false;
-	double end;
 
-	if (parse_args(argc, argv, err, sizeof(err))) {
+	if (parse_args(o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "ksmtrace: error: %s (ksmtrace -h for help)\n",
 			err);
 		return EXIT_SETUP;
@@ -483,169 +323,325 @@ int main(int argc, char **argv)
 			"(CONFIG_KSM)\n", ksm_sysfs_dir());
 		return EXIT_SETUP;
 	}
-	if (opt.perfetto) {
-		perfetto = fopen(opt.perfetto, "w");
-		if (!perfetto) {
-			fprintf(stderr, "ksmtrace: error: cannot write %s: %s\n",
-				opt.perfetto, strerror(errno));
-			return EXIT_SETUP;
-		}
-		fprintf(perfetto, "{\"traceEvents\":[\n");
-	}
-	if (!opt.events_given && (!opt.check || opt.perfetto))
-		opt.events = (1ULL << KSM_EV_NR) - 1;
-	bo.stream_mask = opt.events;
-	bo.filter_tgid = (__u32)opt.pid;
-	bo.filter_mm = opt.mm;
-	bo.filter_pfn = opt.pfn;
-	bo.filter_node = opt.node;
-	bo.check = opt.check;
-	bo.stack = opt.stack;
-	bo.verbose = opt.verbose;
-	/* tests: a small ring buffer, to make losses happen */
-	if (getenv("KSMSCOPE_RINGBUF_BYTES")) {
-		const char *v = getenv("KSMSCOPE_RINGBUF_BYTES");
-		char *end;
-		unsigned long n = strtoul(v, &end, 0);
+	return 0;
+}
 
-		if (*end || n < 4096 || n > (1ul << 30) || (n & (n - 1))) {
-			fprintf(stderr, "ksmtrace: error: KSMSCOPE_RINGBUF_BYTES "
-				"must be a power of 2 from 4096 to 2^30, not "
-				"'%s'\n", v);
-			return EXIT_SETUP;
-		}
-		bo.ringbuf_bytes = (__u32)n;
-	}
-	if (ksm_bpf_open(&bpf, &bo, err, sizeof(err))) {
-		fprintf(stderr, "ksmtrace: error: %s\n", err);
-		ksm_bpf_close(&bpf);
+static int setup_outputs(struct ksmtrace *kt)
+{
+	kt->out.stream = stdout;
+	kt->out.json = kt->opt.json;
+	kt->out.stack = kt->opt.stack;
+	if (kt->opt.perfetto && out_perfetto_open(&kt->out, kt->opt.perfetto)) {
+		fprintf(stderr, "ksmtrace: error: cannot write %s: %s\n",
+			kt->opt.perfetto, strerror(errno));
 		return EXIT_SETUP;
 	}
-	if (!bpf.n_attached) {
+	return 0;
+}
+
+/* tests: a small ring buffer, to make losses happen */
+static int ringbuf_bytes_from_env(__u32 *bytes)
+{
+	const char *v = getenv("KSMSCOPE_RINGBUF_BYTES");
+	unsigned long n;
+	char *end;
+
+	if (!v)
+		return 0;
+	n = strtoul(v, &end, 0);
+	if (*end || n < 4096 || n > (1ul << 30) || (n & (n - 1))) {
+		fprintf(stderr, "ksmtrace: error: KSMSCOPE_RINGBUF_BYTES "
+			"must be a power of 2 from 4096 to 2^30, not "
+			"'%s'\n", v);
+		return EXIT_SETUP;
+	}
+	*bytes = (__u32)n;
+	return 0;
+}
+
+/* Load and attach (filters in force from the start), then the checker. */
+static int setup_bpf(struct ksmtrace *kt)
+{
+	struct ksm_bpf_opts bo = { .tool = "ksmtrace" };
+	struct opts *o = &kt->opt;
+	char err[512];
+	int t;
+
+	if (!o->events_given && (!o->check || o->perfetto))
+		o->events = (1ULL << KSM_EV_NR) - 1;
+	bo.stream_mask = o->events;
+	bo.filter_tgid = (__u32)o->pid;
+	bo.filter_mm = o->mm;
+	bo.filter_pfn = o->pfn;
+	bo.filter_node = o->node;
+	bo.check = o->check;
+	bo.stack = o->stack;
+	bo.verbose = o->verbose;
+	if (ringbuf_bytes_from_env(&bo.ringbuf_bytes))
+		return EXIT_SETUP;
+	if (ksm_bpf_open(&kt->bpf, &bo, err, sizeof(err))) {
+		fprintf(stderr, "ksmtrace: error: %s\n", err);
+		return EXIT_SETUP;
+	}
+	if (!kt->bpf.n_attached) {
 		fprintf(stderr, "ksmtrace: error: the kernel has no ksm:* "
 			"tracepoints (6.4+, or the ksmscope series)\n");
-		ksm_bpf_close(&bpf);
 		return EXIT_SETUP;
 	}
-	fprintf(stderr, "%s\n", bpf.summary);
+	fprintf(stderr, "%s\n", kt->bpf.summary);
 	for (t = 0; t < KSM_EV_NR; t++)
-		if (opt.events_given && (opt.events & (1ULL << t)) &&
-		    !bpf.attached[t])
+		if (o->events_given && (o->events & (1ULL << t)) &&
+		    !kt->bpf.attached[t])
 			fprintf(stderr, "ksmtrace: warning: %s is not in this "
 				"kernel\n", ksm_event_desc[t].name);
-	ksm_check_init(&checker, &bpf, stdout);
-	if (opt.check && opt.kmsg) {
-		checker.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-		if (checker.kmsg_fd < 0)
+	kt->out.stacks_fd = ksm_bpf_map_fd(&kt->bpf, KSM_MAP_STACKS);
+	ksm_check_init(&kt->checker, &kt->bpf, stdout);
+	if (o->check && o->kmsg) {
+		kt->checker.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+		if (kt->checker.kmsg_fd < 0)
 			fprintf(stderr, "ksmtrace: warning: cannot write /dev/kmsg: "
 				"%s\n", strerror(errno));
 	}
-	if (opt.check) {
+	if (o->check) {
 		char cov[512];
 
-		ksm_check_coverage(&checker, cov, sizeof(cov));
+		ksm_check_coverage(&kt->checker, cov, sizeof(cov));
 		fprintf(stderr, "ksmtrace: invariants %s\n", cov);
 	}
-	if (opt.pid && !bpf.filter_mm)
+	if (o->pid && !kt->bpf.filter_mm)
 		fprintf(stderr, "ksmtrace: warning: no mm for pid %d: only events "
-			"in its own context\n", opt.pid);
-	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);
-	if (!rb) {
+			"in its own context\n", o->pid);
+	return 0;
+}
+
+/* The ring buffer, the signals, time zero, and COMMAND last. */
+static int setup_start(struct ksmtrace *kt)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[512];
+
+	kt->rb = ring_buffer__new(ksm_bpf_events_fd(&kt->bpf), on_record, kt,
+				  NULL);
+	if (!kt->rb) {
 		fprintf(stderr, "ksmtrace: error: ring buffer: %s\n",
 			strerror(errno));
-		ksm_bpf_close(&bpf);
 		return EXIT_SETUP;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	t0_ns = 0;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		t0_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	}
-	if (opt.cmd) {
-		child = start_command(opt.cmd, err, sizeof(err));
-		if (child < 0) {
+	kt->out.t0_ns = ksm_now_ns();
+	if (kt->opt.cmd) {
+		kt->child = start_command(kt->opt.cmd, err, sizeof(err));
+		if (kt->child < 0) {
 			fprintf(stderr, "ksmtrace: error: %s\n", err);
-			ring_buffer__free(rb);
-			ksm_bpf_close(&bpf);
-			if (perfetto)
-				fclose(perfetto);
 			return EXIT_SETUP;
 		}
 	}
-	end = opt.duration > 0 ? now() + opt.duration : 0;
+	return 0;
+}
+
+/* Each step in turn, up to the first that fails; 0 or EXIT_SETUP. */
+static int setup(struct ksmtrace *kt, int argc, char **argv)
+{
+	int ret = setup_args(&kt->opt, argc, argv);
+
+	if (!ret)
+		ret = setup_outputs(kt);
+	if (!ret)
+		ret = setup_bpf(kt);
+	if (!ret)
+		ret = setup_start(kt);
+	return ret;
+}
+
+/* ---- the run ---- */
+
+/*
+ * Until a signal, -d, COMMAND's end, --first's first violation or a ring
+ * buffer error (EXIT_SETUP; else 0).
+ */
+static int stream(struct ksmtrace *kt)
+{
+	double end = kt->opt.duration > 0 ? ksm_now() + kt->opt.duration : 0;
+
 	while (!stop) {
-		int r = ring_buffer__poll(rb, 100);
+		int r = ring_buffer__poll(kt->rb, 100);
 
 		/* BPF wakes us per batch: drain what a quiet stream left */
 		if (!r)
-			r = ring_buffer__consume(rb);
+			r = ring_buffer__consume(kt->rb);
 		if (r < 0 && r != -EINTR) {
 			fprintf(stderr, "ksmtrace: error: ring buffer: %s\n",
 				strerror(-r));
-			ret = EXIT_SETUP;
-			break;
+			return EXIT_SETUP;
 		}
-		ksm_check_poll(&checker, false);
-		if (opt.first && ksm_check_total(&checker)) {
-			first_hit = true;
-			break;
+		ksm_check_poll(&kt->checker, false);
+		if (kt->opt.first && ksm_check_total(&kt->checker)) {
+			kt->first_hit = true;
+			return 0;
 		}
-		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
-			child = -1;
-			break;
+		if (kt->child > 0 &&
+		    waitpid(kt->child, &kt->status, WNOHANG) == kt->child) {
+			kt->child = -1;
+			return 0;
 		}
-		if (end && now() >= end)
-			break;
+		if (end && ksm_now() >= end)
+			return 0;
 	}
-	if (child > 0) {
-		kill(child, SIGTERM);
-		/* its status as for one that ended by itself ("command exit") */
-		if (waitpid(child, &status, 0) == child)
-			child = -1;
-	}
-	/* after --first, the kernel may be past saving: no waiting on ksmd */
-	if (opt.check && !interrupted && !first_hit) {
-		int i, compared = 0;
+	return 0;
+}
 
-		/* quiescent points: ksmd between batches, no event meanwhile */
-		settle(2, 30);
-		for (i = 0; i < 200 && compared < 3 && !interrupted; i++) {
-			ring_buffer__consume(rb);
-			compared += ksm_check_counters(&checker);
-			usleep(20000);
-		}
-		if (!compared && checker.checkable[KSM_INV_I5])
-			snprintf(checker.i5_note, sizeof(checker.i5_note),
-				 "I5 not compared: ksmd never quiescent");
-		ring_buffer__consume(rb);
-		ksm_check_poll(&checker, true);
-		ksm_check_leftovers(&checker);
+/* COMMAND still running: ended, its status as for one that ended by itself */
+static void end_command(struct ksmtrace *kt)
+{
+	if (kt->child > 0) {
+		kill(kt->child, SIGTERM);
+		if (waitpid(kt->child, &kt->status, 0) == kt->child)
+			kt->child = -1;
 	}
-	ring_buffer__consume(rb);
-	ksm_bpf_counters(&bpf, cnt);
-	if (child == -1 && opt.cmd && status >= 0)
+}
+
+/* Wait for ksmd to finish n full scans (bounded), for the end checks. */
+static void wait_full_scans(int n, double max_s)
+{
+	long start = ksm_read("full_scans");
+	double t0 = ksm_now();
+
+	if (ksm_read("run") != 1 || start < 0)
+		return;
+	while (!interrupted && ksm_read("full_scans") < start + n &&
+	       ksm_now() - t0 < max_s)
+		usleep(50000);
+}
+
+/* --check's end: I5 at quiescent points, suspects due, I6 leftovers. */
+static void end_check(struct ksmtrace *kt)
+{
+	struct ksm_checker *c = &kt->checker;
+	int i, compared = 0;
+
+	/* quiescent points: ksmd between batches, no event meanwhile */
+	wait_full_scans(2, 30);
+	for (i = 0; i < 200 && compared < 3 && !interrupted; i++) {
+		ring_buffer__consume(kt->rb);
+		compared += ksm_check_counters(c);
+		usleep(20000);
+	}
+	if (!compared && c->checkable[KSM_INV_I5])
+		snprintf(c->i5_note, sizeof(c->i5_note),
+			 "I5 not compared: ksmd never quiescent");
+	ring_buffer__consume(kt->rb);
+	ksm_check_poll(c, true);
+	ksm_check_leftovers(c);
+}
+
+/* ---- the end: summary and verdict ---- */
+
+static void print_summary(const struct ksmtrace *kt, FILE *f, int cmd_status)
+{
+	const struct ksm_checker *ck = &kt->checker;
+	const __u64 *cnt = kt->cnt, *base = ck->base_cnt;
+	char cov[512];
+	int k, place, c;
+
+	/* the classes in their summary places (bpf/ksm_events.def) */
+	fprintf(f, "ksmtrace: events");
+	for (place = 1; place <= KSM_CLASS_NR; place++)
+		for (c = 0; c < KSM_CLASS_NR; c++) {
+			int slot = ksm_class_desc[c].slot;
+
+			if (ksm_class_desc[c].summary != place ||
+			    !ksm_class_available(c, kt->bpf.attached))
+				continue;
+			fprintf(f, " %s=%llu", ksm_class_desc[c].key,
+				(unsigned long long)(cnt[slot] - base[slot]));
+		}
+	fprintf(f, "; lost %llu", (unsigned long long)(cnt[KSM_CNT_LOST] -
+						       base[KSM_CNT_LOST]));
+	if (kt->opt.check) {
+		fprintf(f, "; violations %llu", ksm_check_total(ck));
+		for (k = 1; k < KSM_INV_NR; k++)
+			if (ck->found[k])
+				fprintf(f, " %s=%llu", ksm_inv_desc[k].id,
+					ck->found[k]);
+		ksm_check_coverage(ck, cov, sizeof(cov));
+		fprintf(f, "; %s", cov);
+	} else {
+		unsigned long long fired = 0;
+
+		/* what the kernel fired of the streamed types, counted in BPF */
+		for (k = 0; k < KSM_EV_NR; k++)
+			if (kt->opt.events & (1ULL << k))
+				fired += cnt[k] - base[k];
+		fprintf(f, "; streamed %llu of %llu fired", kt->streamed, fired);
+	}
+	if (cmd_status >= 0)
+		fprintf(f, "; command exit %d", cmd_status);
+	fprintf(f, "%s\n", interrupted ? "; interrupted" : "");
+	fflush(f);
+}
+
+/* The last events, the counters, the summary; the Perfetto file ended. */
+static void report(struct ksmtrace *kt)
+{
+	const struct opts *o = &kt->opt;
+	int status = kt->status;
+
+	ring_buffer__consume(kt->rb);
+	ksm_bpf_counters(&kt->bpf, kt->cnt);
+	/* COMMAND's exit status, 128 + the signal that ended it */
+	if (kt->child == -1 && o->cmd && status >= 0)
 		status = WIFEXITED(status) ? WEXITSTATUS(status) :
 			 128 + WTERMSIG(status);
-	summary(opt.check ? stdout : stderr, cnt, opt.cmd ? status : -1);
-	if ((opt.pid || opt.mm || opt.pfn || opt.node) && !streamed &&
-	    !opt.check)
+	print_summary(kt, o->check ? stdout : stderr, o->cmd ? status : -1);
+	if ((o->pid || o->mm || o->pfn || o->node) && !kt->streamed &&
+	    !o->check)
 		fprintf(stderr, "ksmtrace: warning: the filters matched no "
 			"event\n");
-	perfetto_close();
-	ring_buffer__free(rb);
-	ksm_bpf_close(&bpf);
+	out_perfetto_finish(&kt->out);
+}
+
+/* The exit status: the stream's error, else interrupted, else --check's. */
+static int verdict(const struct ksmtrace *kt, int ret)
+{
+	const struct ksm_checker *c = &kt->checker;
+
 	if (ret)
 		return ret;
 	if (interrupted)
 		return EXIT_INTERRUPTED;
-	if (opt.check && (ksm_check_total(&checker) ||
-			  (!opt.tolerate_loss &&
-			   cnt[KSM_CNT_LOST] != checker.base_cnt[KSM_CNT_LOST])))
+	if (kt->opt.check && (ksm_check_total(c) ||
+			      (!kt->opt.tolerate_loss &&
+			       kt->cnt[KSM_CNT_LOST] != c->base_cnt[KSM_CNT_LOST])))
 		return EXIT_VIOLATION;
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ksmtrace kt = {
+		.bpf.stats_fd = -1,	/* ksm_bpf_close() before ksm_bpf_open() */
+		.out.stacks_fd = -1,
+		.child = -1,
+		.status = -1,
+	};
+	int ret;
+
+	ret = setup(&kt, argc, argv);
+	if (ret)
+		goto cleanup;
+	ret = stream(&kt);
+	end_command(&kt);
+	/* after --first, the kernel may be past saving: no waiting on ksmd */
+	if (kt.opt.check && !interrupted && !kt.first_hit)
+		end_check(&kt);
+	report(&kt);
+	ret = verdict(&kt, ret);
+cleanup:
+	/* detach and free; a Perfetto file that setup left is closed as is */
+	ring_buffer__free(kt.rb);
+	ksm_bpf_close(&kt.bpf);
+	out_perfetto_close(&kt.out);
+	return ret;
 }

@@ -118,3 +118,23 @@ int ksm_event_format(const struct ksm_event *e, char *buf, size_t len)
 	}
 	return n;
 }
+
+void ksm_event_json_args(FILE *f, const struct ksm_event *e)
+{
+	const struct ksm_event_desc *d;
+	int i;
+
+	fputc('{', f);
+	d = e->type < KSM_EV_NR ? &ksm_event_desc[e->type] : NULL;
+	for (i = 0; d && i < d->nargs && i < e->nargs; i++) {
+		bool quoted = d->kind[i] == KSM_ARG_PTR ||
+			      d->kind[i] == KSM_ARG_HEX ||
+			      d->kind[i] >= KSM_ARG_FIRST_ENUM;
+		char val[40];
+
+		ksm_arg_format(e->type, i, e->args[i], val, sizeof(val));
+		fprintf(f, quoted ? "%s\"%s\":\"%s\"" : "%s\"%s\":%s",
+			i ? "," : "", d->arg[i], val);
+	}
+	fputc('}', f);
+}

@@ -54,6 +54,13 @@ int ksm_arg_format(int type, int i, __u64 v, char *buf, size_t len);
 int ksm_event_format(const struct ksm_event *e, char *buf, size_t len);
 
 /*
+ * The same arguments as one JSON object, {"name":value,...}: numbers
+ * bare, pointers, addresses and enum names as strings.  An unknown type
+ * gives {}.
+ */
+void ksm_event_json_args(FILE *f, const struct ksm_event *e);
+
+/*
  * The rate classes the tools show (KSM_CLASS of ksm_events.def).  A class
  * is available when every event it needs is attached (ksm_class_available).
  */

@@ -5,6 +5,30 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* CLOCK_MONOTONIC in seconds, for deadlines and intervals */
+static inline double ksm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of an event's ts_ns */
+static inline unsigned long long ksm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
+}
 
 /*
  * Make room for one more element in a malloc'ed array *v of *cap elements
