@@ -145,7 +145,7 @@ static __always_inline bool has(__u64 *ctx, int nargs, __u8 mask, __u64 v)
 	return false;
 }
 
-static __always_inline bool wanted(__u64 *ctx, int type, int nargs)
+static __always_inline bool passes_filters(__u64 *ctx, int type, int nargs)
 {
 	const struct ksm_ev_roles *r = &roles[type];
 
@@ -901,7 +901,8 @@ static __always_inline int on_event(__u64 *ctx, int type, int nargs)
 	if (check)
 		check_event(ctx, type, nargs);
 	aggregate(ctx, type, nargs);
-	if ((stream_mask & (1ULL << type)) && wanted(ctx, type, nargs))
+	if ((stream_mask & (1ULL << type)) &&
+	    passes_filters(ctx, type, nargs))
 		stream(ctx, type, nargs);
 	return 0;
 }

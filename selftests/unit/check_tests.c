@@ -55,9 +55,9 @@ static void ev(int type, const __u64 *args)
 	}
 }
 
-/* violations of each invariant since the last call */
+/* drain the ring buffer: violations of each invariant since the last call */
 static unsigned long long seen[KSM_INV_NR];
-static void settle(unsigned long long *delta)
+static void drain(unsigned long long *delta)
 {
 	int i;
 
@@ -96,7 +96,7 @@ static void verdict(int inv, bool must_fail, const char *desc)
 	bool ok;
 	int i;
 
-	settle(d);
+	drain(d);
 	for (i = 1; i < KSM_INV_NR; i++)
 		if (i != inv)
 			others += d[i];
@@ -254,7 +254,7 @@ static void i5_baseline_race(const char *dir, FILE *rep)
 	result(ok, "I5 must fail: then an insert sysfs does not count "
 	       "(I5 %llu)", c.found[KSM_INV_I5]);
 	put(dir, "pages_unshared", r.unshared + 2);
-	settle((unsigned long long[KSM_INV_NR]){ 0 });
+	drain((unsigned long long[KSM_INV_NR]){ 0 });
 }
 
 /* the checker's cost to the verifier, for docs/performance.md */
@@ -454,7 +454,7 @@ int main(void)
 	put(dir, "pages_unshared", 1);
 	for (i = 0; i < 3; i++)
 		ksm_check_counters(&chk);
-	settle(seen);
+	drain(seen);
 	next();
 	i5_baseline_race(dir, rep);
 	next();
@@ -587,7 +587,7 @@ int main(void)
 		result(got_a == 1, "per-mm counts: an mm address reused after "
 		       "ksm_exit starts from 0 (got %llu merges)",
 		       (unsigned long long)got_a);
-		settle((unsigned long long[KSM_INV_NR]){ 0 });
+		drain((unsigned long long[KSM_INV_NR]){ 0 });
 		next();
 	}
 

@@ -17,6 +17,7 @@
 #include "ksm_prom.h"
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
+#include "ksm_util.h"
 #include "options.h"
 
 static int n, failed, abort_after;
@@ -79,6 +80,9 @@ static void test_options(void)
 	      "options: unknown short option named");
 	check(parse("ksmtop -d", &o, err) == OPT_ERROR &&
 	      strstr(err, "needs a value"), "options: missing value named");
+	ksm_opt_error(':', 0x101, "--node", err, 256);
+	check(!strcmp(err, "option '--node' needs a value"),
+	      "options: a long-only option (getopt code >= 256) named as typed");
 	check(parse("ksmtop -s nosuch", &o, err) == OPT_ERROR &&
 	      strstr(err, "unknown sort key 'nosuch'"),
 	      "options: unknown sort key");

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "ksm_sysfs.h"
+#include "ksm_util.h"
 
 #ifndef MADV_FREE
 #define MADV_FREE 8
@@ -130,14 +131,6 @@ static void ksm_start(long pages_to_scan, long sleep_ms)
 	 * more full scans: keep one unique mergeable page for the whole run.
 	 */
 	scribble(map_pages(1, 1), 0);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Processes other than this one that KSM merged pages of, now. */
@@ -306,29 +299,29 @@ static bool page_is_zero(const char *p, long i)
 
 static void wait_merging(long want)
 {
-	double t0 = now();
+	double t0 = ksm_now();
 	long m = 0;
 
 	while ((m = self_merging()) < want) {
 		if (m < 0)
 			die(1, "no /proc/self/ksm_merging_pages");
-		if (now() - t0 > timeout_s)
+		if (ksm_now() - t0 > timeout_s)
 			die(1, "only %ld of %ld pages merged after %ds "
 			    "(pages_sharing=%ld)", m, want, timeout_s,
 			    ksm_read("pages_sharing"));
 		usleep(20000);
 	}
-	msg("%ld pages merged in %.1fs", m, now() - t0);
+	msg("%ld pages merged in %.1fs", m, ksm_now() - t0);
 }
 
 /* Wait until ksmd completed @n more full scans. */
 static void wait_scans(int n)
 {
 	long start = ksm_read("full_scans");
-	double t0 = now();
+	double t0 = ksm_now();
 
 	while (ksm_read("full_scans") < start + n) {
-		if (now() - t0 > timeout_s)
+		if (ksm_now() - t0 > timeout_s)
 			die(1, "ksmd did not complete %d full scans in %ds",
 			    n, timeout_s);
 		usleep(20000);
@@ -446,8 +439,8 @@ static int wl_churn(void)
 	fill(p, npages, 2, 3);
 	msg("rewriting %ld of %ld pages every 200 ms for %ds", npages / 16,
 	    npages, seconds);
-	end = now() + seconds;
-	while (now() < end) {
+	end = ksm_now() + seconds;
+	while (ksm_now() < end) {
 		usleep(200000);
 		for (k = 0; k < npages / 16; k++, i = (i + 1) % npages)
 			refill(p, i, 2, 3);
@@ -510,10 +503,10 @@ static int wl_many(void)
 static long next_scan(void)
 {
 	long start = ksm_read("full_scans"), n;
-	double t0 = now();
+	double t0 = ksm_now();
 
 	while ((n = ksm_read("full_scans")) == start) {
-		if (now() - t0 > timeout_s)
+		if (ksm_now() - t0 > timeout_s)
 			die(1, "ksmd did not complete a full scan in %ds",
 			    timeout_s);
 		usleep(1000);
@@ -539,11 +532,11 @@ static int wl_scan(void)
 		scribble(p, i);
 	wait_scans(3);
 	start = next_scan();
-	t0 = now();
-	while (now() - t0 < seconds)
+	t0 = ksm_now();
+	while (ksm_now() - t0 < seconds)
 		usleep(10000);
 	scans = next_scan() - start;
-	t1 = now();
+	t1 = ksm_now();
 	msg("ok scans=%ld seconds=%.3f per_scan_ms=%.3f", scans, t1 - t0,
 	    (t1 - t0) * 1000 / scans);
 	return 0;
@@ -557,7 +550,7 @@ static int wl_zero(void)
 	char *z = map_pages(1, 0);
 	volatile char c = z[0];	/* a read fault maps the zero page */
 	long zero_pfn = pfn_of(z), merged = 0, i;
-	double t0 = now();
+	double t0 = ksm_now();
 
 	(void)c;
 	ksm_start(npages, 0);
@@ -566,7 +559,7 @@ static int wl_zero(void)
 	memset(p, 0, npages * psz);
 	/* merged with the zero page: the PTE maps it again */
 	while (zero_pfn > 0 && merged < npages) {
-		if (now() - t0 > timeout_s)
+		if (ksm_now() - t0 > timeout_s)
 			die(1, "only %ld of %ld pages merged with the zero page "
 			    "after %ds", merged, npages, timeout_s);
 		usleep(20000);
@@ -802,8 +795,8 @@ static int wl_migrate(void)
 		usleep(50000);
 	}
 	wait_merging(npages);
-	t0 = now();
-	while (now() - t0 < seconds) {
+	t0 = ksm_now();
+	while (ksm_now() - t0 < seconds) {
 		moved += move_all(p, npages, ++rounds % 2, status);
 		/* make ksmd drop and re-add items while pages move */
 		for (i = rounds % 8; i < npages; i += 8) {
@@ -1051,7 +1044,7 @@ static int wl_exit_merge(void)
 		if (pid < 0)
 			die(1, "fork: %s", strerror(errno));
 		if (!pid) {
-			double t0 = now();
+			double t0 = ksm_now();
 			char *q;
 
 			/* children restore nothing: that is the parent's job */
@@ -1061,7 +1054,7 @@ static int wl_exit_merge(void)
 			q = map_pages(64, 1);
 			fill(q, 64, 2, 13);
 			while (self_merging() < 8)
-				if (now() - t0 > timeout_s)
+				if (ksm_now() - t0 > timeout_s)
 					_exit(3);
 			_exit(0);
 		}
@@ -1255,14 +1248,14 @@ static int wl_offline_fork(void)
 		base = self_merging();
 		if (write(ready[1], "r", 1) != 1 || read(fds[0], &c, 1) != 1)
 			_exit(3);
-		t0 = now();
+		t0 = ksm_now();
 		while (self_merging() < base + n)	/* ksmd's first look */
-			if (now() - t0 > timeout_s)
+			if (ksm_now() - t0 > timeout_s)
 				_exit(4);
 		/* exit only once ksmd is done with us: no merge in flight */
 		scans = ksm_read("full_scans");
 		while (ksm_read("full_scans") < scans + 2)
-			if (now() - t0 > timeout_s)
+			if (ksm_now() - t0 > timeout_s)
 				_exit(4);
 		_exit(differ_from_fill(p, 0, 1, n, 2, 14, NULL) ? 5 : 0);
 	}

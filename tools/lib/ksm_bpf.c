@@ -55,7 +55,7 @@ static bool tracefs_has(const char *name)
 	char path[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(roots); i++) {
 		snprintf(path, sizeof(path), "%s/events/ksm/%s", roots[i], name);
 		if (!access(path, F_OK))
 			return true;
@@ -275,7 +275,7 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		return 0;
 	}
 	for (i = o->synthetic ? 3 : 0;
-	     i < sizeof(tries) / sizeof(tries[0]) && !b->skel; i++) {
+	     i < ARRAY_SIZE(tries) && !b->skel; i++) {
 		b->skel = try_load(b, o, tries[i].raw, tries[i].iter);
 		if (!b->skel) {
 			last = errno;

@@ -11,6 +11,7 @@
 #include "ksm_check.h"
 #include "ksm_evdesc.h"
 #include "ksm_fmt.h"
+#include "ksm_util.h"
 
 #define EV(x) (1ULL << KSM_EV_##x)
 /* a node's life: inserted (live, counted), removed (stale, purge) */
@@ -123,14 +124,6 @@ int ksm_check_plan(const bool *attached, const bool *present,
 					attach_err[t] : EINVAL) : "");
 	}
 	return n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
@@ -403,7 +396,7 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 			memmove(&c->pending[0], &c->pending[1],
 				--c->npending * sizeof(c->pending[0]));
 		}
-		c->pending[c->npending].due = now() + 0.5;
+		c->pending[c->npending].due = ksm_now() + 0.5;
 		c->pending[c->npending++].e = *e;
 		return;
 	}
@@ -413,7 +406,7 @@ void ksm_check_record(struct ksm_checker *c, const struct ksm_event *e)
 
 void ksm_check_poll(struct ksm_checker *c, bool final)
 {
-	double t = now();
+	double t = ksm_now();
 	int i, k = 0;
 
 	for (i = 0; i < c->npending; i++) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ksm_http.h"
+#include "ksm_util.h"
 
 const int ksm_http_codes[KSM_HTTP_NCODES] = { 200, 400, 404, 405, 431 };
 
@@ -306,7 +307,7 @@ static struct ksm_http_conn *slot(struct ksm_http *h, bool evict)
 	for (i = 0; i < KSM_HTTP_MAX_CONNS; i++)
 		if (h->conn[i].fd < 0)
 			return &h->conn[i];
-	for (k = 0; k < sizeof(order) / sizeof(order[0]) && !v; k++)
+	for (k = 0; k < ARRAY_SIZE(order) && !v; k++)
 		for (i = 0, st = order[k]; i < KSM_HTTP_MAX_CONNS; i++)
 			if (h->conn[i].state == st &&
 			    (!v || h->conn[i].deadline_ms < v->deadline_ms))

@@ -54,7 +54,7 @@ int ksm_stat_parse(const char *text, struct ksm_proc *p)
 		const char *nl = strchr(line, '\n');
 		size_t i;
 
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(fields); i++) {
 			size_t n = strlen(fields[i].name);
 			char *end;
 			long v;

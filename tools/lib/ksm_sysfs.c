@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ksm_sysfs.c - read, set and restore /sys/kernel/mm/ksm */
+#define _POSIX_C_SOURCE 200809L	/* also built into ksmwl, without -D_GNU_SOURCE */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "ksm_sysfs.h"
+#include "ksm_util.h"
 
 /*
  * Restore order matters: run last, so ksmd does not start with half the
@@ -125,7 +127,7 @@ int ksm_sysfs_save(struct ksm_knobs *k)
 	size_t i;
 
 	k->n = 0;
-	for (i = 0; i < sizeof(knob_names) / sizeof(knob_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(knob_names); i++) {
 		ssize_t n;
 		int fd;
 

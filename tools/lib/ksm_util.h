@@ -59,7 +59,8 @@ static inline void ksm_opt_error(int c, int opt, const char *arg, char *err,
 {
 	char name[64];
 
-	if (opt)
+	/* a long-only option comes back as its code (>= 256): use its name */
+	if (opt > 0 && opt < 256)
 		snprintf(name, sizeof(name), "-%c", opt);
 	else
 		snprintf(name, sizeof(name), "%s", arg);
