@@ -18,7 +18,7 @@ PREFIX         ?= /usr/local
 DESTDIR        ?=
 SBINDIR        := $(PREFIX)/sbin
 MAN8DIR        := $(PREFIX)/share/man/man8
-TOOLS          := tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace
+TOOLS          := $(BUILD)/ksmtop $(BUILD)/ksmtrace
 MAN8           := docs/man/ksmtop.8 docs/man/ksmtrace.8
 KSMSCOPE_CACHE ?= /var/cache/ksmscope
 KERNEL_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
@@ -33,7 +33,7 @@ BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Itools/lib
 # the tools: POSIX + GNU (getopt_long, sigaction), BPF headers, skeleton
-TOOL_CFLAGS = $(CFLAGS) -D_GNU_SOURCE -Ibpf -I$(BUILD)/bpf
+TOOL_CFLAGS = $(CFLAGS) -D_GNU_SOURCE -Ibpf -I$(BUILD)/bpf -Itools/ksmtop
 TOOL_LIBS   = -lbpf -lelf -lz
 
 # Debian 12 packages: kernel build, QEMU guest, BPF toolchain, tests.
@@ -44,25 +44,30 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 \
 	prometheus
 
-LIB_SRCS := tools/lib/ksm_sysfs.c
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
 	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_check.c
-TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_records.h bpf/ksm_events.def
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
-	tools/ksmtop/exporter.c $(EXPORT_SRCS)
-KSMTOP_HDRS := tools/ksmtop/options.h tools/ksmtop/ksmtop.h
-KSMTRACE_SRCS := tools/ksmtrace/ksmtrace.c tools/ksmtrace/output.c
-KSMTRACE_HDRS := tools/ksmtrace/output.h
+	tools/ksmtop/exporter.c $(EXPORT_SRCS) $(TOOLLIB_SRCS)
+KSMTRACE_SRCS := tools/ksmtrace/ksmtrace.c tools/ksmtrace/output.c $(TOOLLIB_SRCS)
+KSMWL_SRCS := selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c
+# unit tests: no root, no kernel, no BPF
+UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
+	tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c \
+	tools/lib/ksm_sysfs.c $(EXPORT_SRCS)
+# the invariant engine fed with synthetic events (root: loads BPF)
+CHECK_SRCS := selftests/unit/check_tests.c $(TOOLLIB_SRCS)
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
 .PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
 
-WORKLOAD_DEPS := selftests/workloads/ksmwl.c $(LIB_SRCS) tools/lib/ksm_sysfs.h
-
-all: $(BUILD)/ksmwl $(BUILD)/ksmwl.static tools/ksmtop/ksmtop $(BUILD)/ksmtop.static \
-	tools/ksmtrace/ksmtrace $(BUILD)/ksmtrace.static $(BUILD)/unit_tests $(BUILD)/check_tests
+# The programs, in $(BUILD): NAME from gcc, NAME.clang from clang (both
+# compilers must stay warning-free), NAME.static for the busybox guest of
+# the VM tests (libbpf, libelf, zlib, ncursesw are all in Debian as .a).
+PROGS := ksmtop ksmtrace ksmwl
+all: $(foreach p,$(PROGS),$(BUILD)/$(p) $(BUILD)/$(p).static) \
+	$(BUILD)/unit_tests $(BUILD)/check_tests
 
 # BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
 # bpf/ksm_vmlinux.h), then its skeleton
@@ -74,49 +79,31 @@ $(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_records.h bpf/ksm_events.def bpf/k
 $(SKEL): $(BUILD)/bpf/ksm.bpf.o
 	$(BPFTOOL) gen skeleton $< name ksm_skel >$@.tmp && mv $@.tmp $@
 
-tools/ksmtop/ksmtop: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) \
-		-lncursesw -ltinfo -lm
-
-# the same with clang: both compilers must stay warning-free
-$(BUILD)/ksmtop.clang: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CLANG) $(TOOL_CFLAGS) -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) \
-		-lncursesw -ltinfo -lm
-
-# static, for the busybox guest of the VM tests
-$(BUILD)/ksmtop.static: $(KSMTOP_SRCS) $(KSMTOP_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTOP_SRCS) $(TOOLLIB_SRCS) \
-		$(TOOL_LIBS) -lncursesw -ltinfo -lm
-
-tools/ksmtrace/ksmtrace: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
-
-$(BUILD)/ksmtrace.clang: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CLANG) $(TOOL_CFLAGS) -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
-
-$(BUILD)/ksmtrace.static: $(KSMTRACE_SRCS) $(KSMTRACE_HDRS) $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -static -o $@ $(KSMTRACE_SRCS) $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
-
-# the invariant engine fed with synthetic events (root: loads BPF)
-$(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDRS) $(SKEL)
-	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOLLIB_SRCS) $(TOOL_LIBS) -lm
-
-# unit tests: no root, no kernel
-UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
-	tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c \
-	$(EXPORT_SRCS)
-$(BUILD)/unit_tests: $(UNIT_SRCS) $(TOOLLIB_HDRS) $(KSMTOP_HDRS)
+# Every object once per compiler, $(BUILD)/obj/{gcc,clang}/PATH.o, with
+# its header dependencies (-MMD); the skeleton exists before any compiles.
+OBJ = $(patsubst %.c,$(BUILD)/obj/$(1)/%.o,$(2))
+$(BUILD)/obj/gcc/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -Itools/ksmtop -o $@ $(UNIT_SRCS) -lm
+	$(CC) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/clang/%.o: %.c | $(SKEL)
+	@mkdir -p $(@D)
+	$(CLANG) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-$(BUILD)/ksmwl: $(WORKLOAD_DEPS)
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ selftests/workloads/ksmwl.c $(LIB_SRCS)
-
-# static, for the busybox guest of the VM tests
-$(BUILD)/ksmwl.static: $(WORKLOAD_DEPS)
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -static -o $@ selftests/workloads/ksmwl.c $(LIB_SRCS)
+# $(call prog,NAME,SOURCES,LIBS): the three variants of one program
+define prog
+$(BUILD)/$(1): $(call OBJ,gcc,$(2))
+	$$(CC) -o $$@ $$^ $(3)
+$(BUILD)/$(1).clang: $(call OBJ,clang,$(2))
+	$$(CLANG) -o $$@ $$^ $(3)
+$(BUILD)/$(1).static: $(call OBJ,gcc,$(2))
+	$$(CC) -static -o $$@ $$^ $(3)
+endef
+$(eval $(call prog,ksmtop,$(KSMTOP_SRCS),$(TOOL_LIBS) -lncursesw -ltinfo -lm))
+$(eval $(call prog,ksmtrace,$(KSMTRACE_SRCS),$(TOOL_LIBS) -lm))
+$(eval $(call prog,ksmwl,$(KSMWL_SRCS),))
+$(eval $(call prog,unit_tests,$(UNIT_SRCS),-lm))
+$(eval $(call prog,check_tests,$(CHECK_SRCS),$(TOOL_LIBS) -lm))
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -164,4 +151,4 @@ check-series: deps
 	kernel/check-series.sh
 
 clean:
-	rm -rf $(BUILD) tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace
+	rm -rf $(BUILD)

@@ -35,8 +35,8 @@ import time
 KSM = "/sys/kernel/mm/ksm"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("BUILD", os.path.join(ROOT, "build")))
-KSMTOP = os.path.join(ROOT, "tools/ksmtop/ksmtop")
-KSMTRACE = os.path.join(ROOT, "tools/ksmtrace/ksmtrace")
+KSMTOP = os.path.join(BUILD, "ksmtop")
+KSMTRACE = os.path.join(BUILD, "ksmtrace")
 KSMWL = os.path.join(BUILD, "ksmwl")
 SYSTEM_PY = "/usr/bin/python3"  # Debian's, where python3-bpfcc lives
 TRACEFS = "/sys/kernel/tracing"

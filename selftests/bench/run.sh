@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 
 if [ "$(id -u)" != 0 ]; then notok "bench: needs root"; tap_done; exit 1; fi
-if ! make -s "$B/ksmwl" tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace; then
+if ! make -s "$B/ksmwl" "$B/ksmtop" "$B/ksmtrace"; then
 	notok "bench: build ksmwl, ksmtop, ksmtrace"; tap_done; exit 1
 fi
 ksm_save

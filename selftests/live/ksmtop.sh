@@ -2,7 +2,7 @@
 # ksmtop on the running kernel: bad input, JSON against /proc, a real
 # terminal under tmux, many processes, clean exit.
 # shellcheck shell=bash
-KT=tools/ksmtop/ksmtop
+KT=$B/ksmtop
 WL=$B/ksmwl
 if [ ! -x $KT ]; then notok "ksmtop: built ($KT)"; return; fi
 

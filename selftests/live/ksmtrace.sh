@@ -2,7 +2,7 @@
 # done): the invariant engine on synthetic streams, and ksmtrace on the
 # running kernel: streaming, filters, JSON, Perfetto, --check, bad input.
 # shellcheck shell=bash
-KTR=tools/ksmtrace/ksmtrace
+KTR=$B/ksmtrace
 if [ ! -x $KTR ] || [ ! -x "$B/check_tests" ]; then notok "ksmtrace: built"; return; fi
 
 # the BPF checker, fed synthetic events (BPF_PROG_TEST_RUN)

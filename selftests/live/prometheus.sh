@@ -4,7 +4,7 @@
 # against /proc and sysfs; then bad requests and a bounded scrape storm.
 # Everything listens on 127.0.0.1 only.
 # shellcheck shell=bash
-KT=tools/ksmtop/ksmtop
+KT=$B/ksmtop
 WL=$B/ksmwl
 PC="python3 selftests/lib/prom_check.py"
 if [ ! -x $KT ]; then notok "ksmtop --prometheus: built ($KT)"; return; fi

@@ -10,7 +10,7 @@ B=${BUILD:-build}
 if [ "$(id -u)" != 0 ]; then notok "live tests need root"; tap_done; exit 1; fi
 if [ ! -d $KSM ]; then notok "running kernel has KSM (/sys/kernel/mm/ksm)"; tap_done; exit 1; fi
 mkdir -p "$B"
-make -s "$B/ksmwl" tools/ksmtop/ksmtop tools/ksmtrace/ksmtrace "$B/check_tests" || { notok "build ksmwl, ksmtop, ksmtrace"; tap_done; exit 1; }
+make -s "$B/ksmwl" "$B/ksmtop" "$B/ksmtrace" "$B/check_tests" || { notok "build ksmwl, ksmtop, ksmtrace"; tap_done; exit 1; }
 ksm_save
 before=$(ksm_state)
 echo "# ksm before: $before"

@@ -18,7 +18,7 @@ else
 fi
 
 # the tools: BPF object, skeleton, ksmtop with gcc and clang, unit tests
-if make -s tools/ksmtop/ksmtop "$B/ksmtop.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
+if make -s "$B/ksmtop" "$B/ksmtop.clang" "$B/ksmtrace" "$B/ksmtrace.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
 	ok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
 	tap_run "unit_tests" "$B/unit_tests"
 	# bpf/ksm_events.def against the series' include/trace/events/ksm.h;
@@ -79,7 +79,7 @@ for t in ksmtop ksmtrace; do
 	page=docs/man/$t.8
 	warn=$(groff -man -ww -z "$page" 2>&1)
 	verdict "man $t.8 renders without warnings${warn:+ ($warn)}" $([ -z "$warn" ] && [ -s "$page" ]; echo $?)
-	missing=$(tools/$t/$t -h | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
+	missing=$("$B/$t" -h | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
 		grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$page" || echo "$o"; done)
 	verdict "man $t.8 documents every option of $t -h${missing:+ (missing: $(echo $missing))}" $([ -z "$missing" ]; echo $?)
 done

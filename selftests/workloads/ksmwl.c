@@ -14,7 +14,9 @@
  * reason is printed).  Progress goes to stdout as "ksmwl: ..." lines, and
  * a final "ksmwl: WORKLOAD ok key=value ..." line that tests can parse.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -18,8 +18,8 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 sleep 0.5
 if [ -t 0 ] && [ -t 1 ]; then
-	tools/ksmtop/ksmtop "$@"
+	"${BUILD:-build}/ksmtop" "$@"
 else
 	echo "make run: no terminal, so ten text frames (ksmtop -b -n 10)"
-	tools/ksmtop/ksmtop -b -n 10 "$@"
+	"${BUILD:-build}/ksmtop" -b -n 10 "$@"
 fi

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ksm_sysfs.c - read, set and restore /sys/kernel/mm/ksm */
-#define _POSIX_C_SOURCE 200809L	/* also built into ksmwl, without -D_GNU_SOURCE */
+/* POSIX clocks: selftests/unit/run.sh also builds it without -D_GNU_SOURCE */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
