@@ -541,6 +541,12 @@ static void test_proc(const char *tmp)
 	free(all);
 	check(ksm_proc_scan("/nonexistent-ksmscope", 64, &all) < 0,
 	      "proc: unreadable root is an error");
+	check(ksm_stat_start_time("42 (a b) c) S 1 2 3 4 5 6 7 8 9 10 11 12 13 "
+				  "14 15 16 17 18 4242 19") == 4242 &&
+	      ksm_stat_start_time("42 (x) S 1 2") == 0 &&
+	      ksm_stat_start_time("no comm") == 0,
+	      "proc: start time after a comm with spaces and ')'; none in a "
+	      "short line");
 }
 
 static void test_sysfs(const char *tmp)

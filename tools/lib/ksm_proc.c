@@ -81,10 +81,24 @@ long ksm_profit(long merging_pages, long zero_pages, long rmap_items,
 	       rmap_items * rmap_item_size;
 }
 
+unsigned long long ksm_stat_start_time(const char *stat)
+{
+	const char *s = strrchr(stat, ')');
+	int field = 2;
+
+	if (!s)
+		return 0;
+	/* field 22 is starttime; the comm in (...) may hold spaces and ')' */
+	for (s++; *s && field < 22; s++)
+		if (*s == ' ')
+			field++;
+	return field == 22 ? strtoull(s, NULL, 10) : 0;
+}
+
 int ksm_proc_read(const char *root, int pid, long rmap_item_size,
 		  struct ksm_proc *p)
 {
-	char path[256], buf[1024], *s;
+	char path[256], buf[1024];
 	int n;
 
 	memset(p, 0, sizeof(*p));
@@ -110,15 +124,8 @@ int ksm_proc_read(const char *root, int pid, long rmap_item_size,
 		snprintf(p->comm, sizeof(p->comm), "%.15s", buf);
 	}
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
-	if (slurp(path, buf, sizeof(buf)) > 0 && (s = strrchr(buf, ')'))) {
-		int field = 2;
-
-		/* field 22 is starttime; the comm in (...) may hold spaces */
-		for (s++; *s && field < 22; s++)
-			if (*s == ' ')
-				field++;
-		p->start_time = strtoull(s, NULL, 10);
-	}
+	if (slurp(path, buf, sizeof(buf)) > 0)
+		p->start_time = ksm_stat_start_time(buf);
 	return 0;
 }
 

@@ -23,6 +23,9 @@ struct ksm_proc {
 /* Parse ksm_stat's "name value" lines into p; returns fields found. */
 int ksm_stat_parse(const char *text, struct ksm_proc *p);
 
+/* starttime (field 22, clock ticks after boot) of /proc/PID/stat's text; 0 if none */
+unsigned long long ksm_stat_start_time(const char *stat);
+
 /* The kernel's per-process profit formula (fs/proc/base.c, mm/ksm.c). */
 long ksm_profit(long merging_pages, long zero_pages, long rmap_items,
 		long page_size, long rmap_item_size);
