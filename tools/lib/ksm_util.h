@@ -5,6 +5,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Seconds on the monotonic clock (needs _POSIX_C_SOURCE or _GNU_SOURCE). */
+static inline double ksm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /*
  * Make room for one more element in a malloc'ed array *v of *cap elements
