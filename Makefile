@@ -51,8 +51,11 @@ TOOLLIB_HDRS := $(wildcard tools/lib/*.h) bpf/ksm_events.h
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
+	tools/ksmtop/sample.c tools/ksmtop/model.c tools/ksmtop/lines.c \
+	tools/ksmtop/screen.c tools/ksmtop/textout.c \
 	tools/ksmtop/exporter.c $(EXPORT_SRCS)
-KSMTOP_HDRS := tools/ksmtop/options.h tools/ksmtop/ksmtop.h
+KSMTOP_HDRS := tools/ksmtop/options.h tools/ksmtop/ksmtop.h \
+	tools/ksmtop/sample.h tools/ksmtop/model.h tools/ksmtop/lines.h
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
 .PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
