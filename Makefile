@@ -104,6 +104,7 @@ $(BUILD)/check_tests: selftests/unit/check_tests.c $(TOOLLIB_SRCS) $(TOOLLIB_HDR
 
 # unit tests: no root, no kernel
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
+	tools/ksmtop/model.c \
 	tools/lib/ksm_event.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c \
 	$(EXPORT_SRCS)
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(TOOLLIB_HDRS) $(KSMTOP_HDRS)
