@@ -49,13 +49,15 @@ TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
+	tools/ksmtop/sample.c tools/ksmtop/model.c tools/ksmtop/lines.c \
+	tools/ksmtop/screen.c tools/ksmtop/textout.c \
 	tools/ksmtop/exporter.c $(EXPORT_SRCS) $(TOOLLIB_SRCS)
 KSMTRACE_SRCS := tools/ksmtrace/ksmtrace.c tools/ksmtrace/output.c $(TOOLLIB_SRCS)
 KSMWL_SRCS := selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c
 # unit tests: no root, no kernel, no BPF
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
-	tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c tools/lib/ksm_proc.c \
-	tools/lib/ksm_sysfs.c $(EXPORT_SRCS)
+	tools/ksmtop/model.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
+	tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c $(EXPORT_SRCS)
 # the invariant engine fed with synthetic events (root: loads BPF)
 CHECK_SRCS := selftests/unit/check_tests.c $(TOOLLIB_SRCS)
 SKEL := $(BUILD)/bpf/ksm.skel.h

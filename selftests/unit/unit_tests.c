@@ -2,7 +2,8 @@
 /*
  * unit_tests.c - tools/lib and ksmtop's option parsing, without root or a
  * kernel: event decoding, rates and sparklines, /proc and sysfs parsing
- * (on fake trees), the command line.  Prints TAP.
+ * (on fake trees), the command line, ksmtop's model fed two synthetic
+ * samples.  Prints TAP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "model.h"
 #include "options.h"
 
 static int n, failed, abort_after;
@@ -569,6 +571,100 @@ static void test_sysfs(const char *tmp)
 	      "sysfs: $KSMSCOPE_SYSFS moves the directory");
 }
 
+/* the pids of the model's rows, in order: "20 30 10" */
+static const char *row_pids(const struct ksmtop_model *m, char *buf,
+			    size_t len)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nrows && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%d", i ? " " : "",
+				       m->rows[i].pid);
+	return buf;
+}
+
+static void test_model(void)
+{
+	struct ksm_proc procs[] = {
+		{ .pid = 10, .start_time = 1, .comm = "alpha",
+		  .merging_pages = 50, .rmap_items = 60 },
+		{ .pid = 20, .start_time = 2, .comm = "beta",
+		  .merging_pages = 200, .rmap_items = 210 },
+		{ .pid = 30, .start_time = 3, .comm = "alpine",
+		  .merging_pages = 100, .rmap_items = 110 },
+	};
+	/* one mm, pid 20's: 20 merges then 40, two seconds apart */
+	struct ksm_mm_entry mm0 = { .mm = 0x1000, .s = { .merges = 20 } };
+	struct ksm_mm_entry mm1 = { .mm = 0x1000, .s = { .merges = 40 } };
+	struct ksm_task_rec task = { .mm = 0x1000, .tgid = 20, .comm = "beta" };
+	struct ksm_task_rec other = { .mm = 0x1000, .tgid = 99, .comm = "x" };
+	struct sample prev = {
+		.t = 10, .procs = procs, .nprocs = 3, .mms = &mm0, .nmms = 1,
+		.tasks = &task, .ntasks = 1,
+	}, cur = prev;
+	int merges = ksm_class_desc[KSM_CLASS_MERGES].slot;
+	struct ksmtop_model m;
+	struct ksm_bpf b = { .stats_fd = -1 };
+	struct options o;
+	char err[256], buf[64];
+	int t;
+
+	parse("ksmtop -b", &o, err);
+	for (t = 0; t < KSM_EV_NR; t++)
+		b.attached[t] = true;
+	b.fidelity = KSM_FIDELITY_FULL;
+	b.iter_link = (struct bpf_link *)&b;	/* any: a task iterator */
+	cur.t = 12;
+	cur.mms = &mm1;
+	prev.cnt[merges] = 100;
+	cur.cnt[merges] = 300;
+	ksmtop_model_init(&m, &b, &o);
+	ksmtop_model_update(&m, &prev, &cur, 3);
+	check(m.dt == 2 && m.rate[KSM_CLASS_MERGES] == 100 &&
+	      ksm_hist_get(&m.hist[HIST_MERGES], 0) == 100 &&
+	      m.violations == 3 && !m.derived_unmerges,
+	      "model: 200 merges in 2 s is 100/s, into the history");
+	check(!strcmp(row_pids(&m, buf, sizeof(buf)), "20 30 10") &&
+	      m.nshown == 3, "model: rows by merging pages, most first");
+	check(m.rows[0].merges_s == 10 && m.rows[0].merges == 40 &&
+	      m.rows[0].unmerges_s == 0 && m.rows[1].merges_s == 0,
+	      "model: per-process merges/s from the mm of the task iterator");
+	snprintf(o.comm, sizeof(o.comm), "alp");
+	o.sort = SORT_PID;
+	o.top = 1;
+	ksmtop_model_update(&m, &prev, &cur, 3);
+	check(!strcmp(row_pids(&m, buf, sizeof(buf)), "10 30") &&
+	      m.nshown == 1, "model: -c alp -s pid -N 1: two rows, one shown");
+	o.reverse = true;
+	o.comm[0] = '\0';
+	o.pids[0] = 30;
+	o.pids[1] = 20;
+	o.npids = 2;
+	o.top = 0;
+	ksmtop_model_update(&m, &prev, &cur, 3);
+	check(!strcmp(row_pids(&m, buf, sizeof(buf)), "30 20") &&
+	      m.nshown == 2, "model: -p 30,20 -s pid -r");
+	o.npids = 0;
+	prev.tasks = &other;
+	ksmtop_model_update(&m, &prev, &cur, 3);
+	check(m.nrows == 3 && m.rows[1].pid == 20 && m.rows[1].merges_s == 20,
+	      "model: an mm pointer that was another process's starts afresh");
+	/* upstream: no unmerge events; merges less the growth of sharing */
+	prev.tasks = &task;
+	b.attached[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE] = false;
+	cur.sys.v[KSM_SYS_PAGES_SHARED] = 50;
+	cur.sys.v[KSM_SYS_PAGES_SHARING] = 50;
+	ksmtop_model_update(&m, &prev, &cur, 0);
+	check(m.derived_unmerges && m.rate[KSM_CLASS_UNMERGES] == 50 &&
+	      m.rows[1].pid == 20 && m.rows[1].unmerges_s == 10 &&
+	      m.rows[1].unmerges == -1,
+	      "model: upstream: unmerges derived per class and per process");
+	ksmtop_model_free(&m);
+	check(!m.rows && !m.nrows, "model: freed");
+}
+
 int main(int argc, char **argv)
 {
 	const char *td = getenv("TMPDIR"), *ab = getenv("KSMSCOPE_UNIT_ABORT_AFTER");
@@ -597,6 +693,7 @@ int main(int argc, char **argv)
 	test_table();
 	test_proc(tmp);
 	test_sysfs(tmp);
+	test_model();
 	printf("1..%d\n", n);
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmp);
 	if (system(rm) == -1)

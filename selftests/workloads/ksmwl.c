@@ -1322,7 +1322,7 @@ static void usage(FILE *out)
 	size_t i;
 
 	fprintf(out, "usage: ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-r RATE] [-p] WORKLOAD\n");
-	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(workloads); i++)
 		fprintf(out, "  %-13s %s\n", workloads[i].name, workloads[i].help);
 }
 
@@ -1369,7 +1369,7 @@ int main(int argc, char **argv)
 	}
 	psz = (size_t)sysconf(_SC_PAGESIZE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(workloads); i++)
 		if (!strcmp(argv[optind], workloads[i].name)) {
 			cmd = workloads[i].name;
 			if (geteuid())

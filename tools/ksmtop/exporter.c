@@ -15,6 +15,7 @@
 
 #include "ksm_http.h"
 #include "ksm_prom.h"
+#include "ksm_util.h"
 #include "ksmtop.h"
 
 #define NS "ksmscope_"
@@ -74,7 +75,7 @@ static void sysfs_part(FILE *f, const struct sample *cur)
 	char name[96];
 	size_t i;
 
-	for (i = 0; i < sizeof(sysfs_metrics) / sizeof(sysfs_metrics[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sysfs_metrics); i++) {
 		if (!s->have[sysfs_metrics[i].sys])
 			continue;
 		snprintf(name, sizeof(name), NS "%s", sysfs_metrics[i].name);
@@ -131,12 +132,12 @@ static double p_merges(const struct row *r) { return (double)r->merges; }
 static double p_unmerges(const struct row *r) { return (double)r->unmerges; }
 static double p_dropped(const struct row *r) { return (double)r->dropped; }
 
-static void procs_part(FILE *f, const struct view *v)
+static void procs_part(FILE *f, const struct ksmtop_model *m)
 {
 	static const struct {
 		const char *name, *type, *help;
 		double (*get)(const struct row *r);
-	} m[] = {
+	} metrics[] = {
 		{ "process_merging_pages", "gauge", "Pages of the process "
 		  "mapped to a KSM page (/proc/PID/ksm_merging_pages)",
 		  p_merging },
@@ -159,24 +160,26 @@ static void procs_part(FILE *f, const struct view *v)
 	int i;
 
 	one(f, NS "processes", "gauge", "Processes with KSM state (rmap_items "
-	    "or merging pages) that pass ksmtop's filters", v->nrows);
-	for (i = v->nshown; i < v->nrows; i++)
-		others += v->rows[i].merging;
+	    "or merging pages) that pass ksmtop's filters", m->nrows);
+	for (i = m->nshown; i < m->nrows; i++)
+		others += m->rows[i].merging;
 	one(f, NS "processes_unlisted_merging_pages", "gauge", "Merging pages "
 	    "of the processes beyond the listed top N", (double)others);
-	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(metrics); k++) {
 		char name[96], pid[16];
 		bool any = false;
 
-		snprintf(name, sizeof(name), NS "%s", m[k].name);
-		for (i = 0; i < v->nshown; i++) {
-			const struct row *r = &v->rows[i];
-			double val = m[k].get(r);
+		snprintf(name, sizeof(name), NS "%s", metrics[k].name);
+		for (i = 0; i < m->nshown; i++) {
+			const struct row *r = &m->rows[i];
+			double val = metrics[k].get(r);
 
-			if (val < 0 && m[k].type[0] == 'c')	/* unknown */
+			/* a counter not known */
+			if (val < 0 && metrics[k].type[0] == 'c')
 				continue;
 			if (!any)
-				ksm_prom_family(f, name, m[k].type, m[k].help);
+				ksm_prom_family(f, name, metrics[k].type,
+						metrics[k].help);
 			any = true;
 			snprintf(pid, sizeof(pid), "%d", r->pid);
 			ksm_prom_sample(f, name, val, 2, "pid", pid, "comm",
@@ -266,15 +269,8 @@ static void self_part(FILE *f, const struct ksm_bpf *b,
 	if (p)
 		fclose(p);
 	p = fopen("/proc/self/stat", "r");
-	if (p && fgets(line, sizeof(line), p)) {
-		char *q = strrchr(line, ')');
-
-		/* field 22, starttime: the 20th after the comm */
-		if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-				 "%*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-				 &start) != 1)
-			start = 0;
-	}
+	if (p && fgets(line, sizeof(line), p))
+		start = ksm_stat_start_time(line);
 	if (p)
 		fclose(p);
 	if (btime > 0 && start && ticks > 0)
@@ -283,10 +279,11 @@ static void self_part(FILE *f, const struct ksm_bpf *b,
 		    btime + (double)start / (double)ticks);
 }
 
-char *exporter_render(const struct view *v, const struct sample *cur,
-		      const struct ksm_bpf *b, const struct ksm_checker *c,
-		      bool checking, const struct ksm_http *h, size_t *len)
+char *exporter_render(const struct ksmtop_model *m, const struct sample *cur,
+		      const struct ksm_checker *c, bool checking,
+		      const struct ksm_http *h, size_t *len)
 {
+	const struct ksm_bpf *b = m->bpf;
 	char *doc = NULL;
 	struct utsname u;
 	FILE *f;
@@ -303,7 +300,7 @@ char *exporter_render(const struct view *v, const struct sample *cur,
 			"via", b->via ? b->via : "none");
 	sysfs_part(f, cur);
 	events_part(f, cur, b);
-	procs_part(f, v);
+	procs_part(f, m);
 	checks_part(f, c, checking);
 	self_part(f, b, cur, h);
 	if (fclose(f)) {
@@ -311,4 +308,15 @@ char *exporter_render(const struct view *v, const struct sample *cur,
 		return NULL;
 	}
 	return doc;
+}
+
+void exporter_publish(struct ksm_http *h, const struct ksmtop_model *m,
+		      const struct sample *cur, const struct ksm_checker *c,
+		      bool checking)
+{
+	size_t len;
+	char *doc = exporter_render(m, cur, c, checking, h, &len);
+
+	if (doc)	/* else the last document stays */
+		ksm_http_set_doc(h, doc, len);
 }
