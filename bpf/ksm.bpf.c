@@ -372,13 +372,10 @@ struct touched {
 
 /* node chain kpfn nid role */
 static __always_inline void chk_stable_tree_insert(__u64 *ctx, int type,
-						   int nargs, struct touched *w)
+		int nargs, struct ksm_node_state *n)
 {
 	__u64 node = ctx[0];
-	struct ksm_node_state *n = node_get(node);
 
-	if (!n)
-		return;
 	if (!(n->flags & KSM_NODE_LIVE) && ctx[4] != KSM_TP_NODE_ROLE_REPLUG &&
 	    ctx[4] != KSM_TP_NODE_ROLE_REPLUG_DUP) {
 		/* a new node (not a replug): its items are counted */
@@ -390,7 +387,6 @@ static __always_inline void chk_stable_tree_insert(__u64 *ctx, int type,
 	n->kpfn = ctx[2];
 	if (ctx[4] != KSM_TP_NODE_ROLE_CHAIN)	/* no page of its own */
 		kpfn_set(ctx[2], node, 1);
-	w->n = n;
 }
 
 /* rmap_item mm address pfn nid */
@@ -478,32 +474,25 @@ static __always_inline void chk_remove_rmap_item(__u64 *ctx, int type,
 }
 
 /* node kpfn why */
-static __always_inline void chk_stale_node(__u64 *ctx, int type, int nargs,
-					   struct touched *w)
+static __always_inline void chk_stale_node(__u64 *ctx, int type,
+		int nargs, struct ksm_node_state *n)
 {
 	__u64 node = ctx[0];
-	struct ksm_node_state *n = node_get(node);
 
-	if (!n)
-		return;
 	/* I3: stale with the pfn the node's page migrated away from */
 	if ((n->flags & KSM_NODE_MIGRATED) && ctx[1] == n->migr_old &&
 	    n->migr_new != n->migr_old)
 		violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0,
 			  n->migr_new, ctx[1]);
 	node_removed(ctx, type, nargs, n, node);
-	w->n = n;
 }
 
 /* node pfn nid mm cause */
-static __always_inline void chk_purge(__u64 *ctx, int type, int nargs,
-				      struct touched *w)
+static __always_inline void chk_purge(__u64 *ctx, int type,
+		int nargs, struct ksm_node_state *n)
 {
 	__u64 node = ctx[0];
-	struct ksm_node_state *n = node_get(node);
 
-	if (!n)
-		return;
 	if (ctx[4] == KSM_TP_PURGE_CAUSE_LAZYFREE) {		/* I9 */
 		if (node && (n->flags & KSM_NODE_COUNTED) && n->items > 1)
 			violation(ctx, type, nargs, KSM_INV_I9, node, 0,
@@ -513,19 +502,15 @@ static __always_inline void chk_purge(__u64 *ctx, int type, int nargs,
 		/* hotremove, remove_all, chain_collapse/free remove it */
 		node_removed(ctx, type, nargs, n, node);
 	}
-	w->n = n;
 }
 
 /* node old_pfn new_pfn old_nid new_nid */
-static __always_inline void chk_migrate_page(__u64 *ctx, int type, int nargs,
-					     struct touched *w)
+static __always_inline void chk_migrate_page(__u64 *ctx, int type,
+		int nargs, struct ksm_node_state *n)
 {
 	struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
 	__u64 node = ctx[0];
-	struct ksm_node_state *n = node_get(node);
 
-	if (!n)
-		return;
 	/* I3, the other order: the node went stale with this old pfn */
 	if ((n->flags & KSM_NODE_DEAD) && n->kpfn == ctx[1])
 		violation(ctx, type, nargs, KSM_INV_I3, node, 0, 0, ctx[2],
@@ -541,21 +526,16 @@ static __always_inline void chk_migrate_page(__u64 *ctx, int type, int nargs,
 	 * to migr_new, which the retry re-reads)
 	 */
 	bpf_map_delete_elem(&retries, &rk);
-	w->n = n;
 }
 
 /* node old new why */
 static __always_inline void chk_get_ksm_page_retry(__u64 *ctx, int type,
-						   int nargs, struct touched *w)
+		int nargs, struct ksm_node_state *n)
 {
 	struct ksm_retry_key rk = { .node = ctx[0], .kpfn = ctx[2] };
 	__u64 ts = bpf_ktime_get_ns(), node = ctx[0];
 	__u32 inv = KSM_INV_I2 | KSM_VIOL_SUSPECT;
-	struct ksm_node_state *n = node_get(node);
 
-	if (!n)
-		return;
-	w->n = n;
 	/*
 	 * I2: the new kpfn is the last migration's.  The migration's event
 	 * comes after its kpfn update, so it may not be here yet: the retry
@@ -640,18 +620,26 @@ static __always_inline void check_event(__u64 *ctx, int type, int nargs)
 	if (!check_full)
 		return;
 	switch (type) {
+/* a handler of the node named first (args[0]), given its state */
+#define CHK_NODE(id, fn) case KSM_EV_##id:				\
+	w.n = node_get(ctx[0]);						\
+	if (w.n)							\
+		fn(ctx, type, nargs, w.n);				\
+	break
+/* a handler that finds its states itself */
 #define CHK(id, fn) case KSM_EV_##id: fn(ctx, type, nargs, &w); break
-	CHK(STABLE_TREE_INSERT, chk_stable_tree_insert);
+	CHK_NODE(STABLE_TREE_INSERT, chk_stable_tree_insert);
 	CHK(UNSTABLE_TREE_INSERT, chk_unstable_tree_insert);
 	CHK(STABLE_TREE_APPEND, chk_stable_tree_append);
 	CHK(REMOVE_RMAP_ITEM_FROM_TREE, chk_remove_rmap_item_from_tree);
 	CHK(REMOVE_RMAP_ITEM, chk_remove_rmap_item);
-	CHK(STALE_NODE, chk_stale_node);
-	CHK(PURGE, chk_purge);
-	CHK(MIGRATE_PAGE, chk_migrate_page);
-	CHK(GET_KSM_PAGE_RETRY, chk_get_ksm_page_retry);
+	CHK_NODE(STALE_NODE, chk_stale_node);
+	CHK_NODE(PURGE, chk_purge);
+	CHK_NODE(MIGRATE_PAGE, chk_migrate_page);
+	CHK_NODE(GET_KSM_PAGE_RETRY, chk_get_ksm_page_retry);
 	CHK(MERGE_WITH_KSM_PAGE, chk_merge_with_ksm_page);
 #undef CHK
+#undef CHK_NODE
 	case KSM_EV_RMAP_WALK:
 		chk_rmap_walk(ctx, &w);
 		break;

@@ -573,30 +573,17 @@ int ksm_bpf_events_fd(const struct ksm_bpf *b)
 int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map)
 {
 	struct ksm_skel *s = b->skel;
-	struct bpf_map *m;
 
-	if (!s)
+	if (!s || map < 0 || map >= KSM_MAP_NR)
 		return -1;
-	switch (map) {
-	case KSM_MAP_NODES:
-		m = s->maps.nodes;
-		break;
-	case KSM_MAP_ITEMS:
-		m = s->maps.items;
-		break;
-	case KSM_MAP_EXITED:
-		m = s->maps.exited;
-		break;
-	case KSM_MAP_RETRIES:
-		m = s->maps.retries;
-		break;
-	case KSM_MAP_STACKS:
-		m = s->maps.stacks;
-		break;
-	default:
-		return -1;
-	}
-	return bpf_map__fd(m);
+	struct bpf_map *const maps[KSM_MAP_NR] = {
+		[KSM_MAP_NODES] = s->maps.nodes,
+		[KSM_MAP_ITEMS] = s->maps.items,
+		[KSM_MAP_EXITED] = s->maps.exited,
+		[KSM_MAP_RETRIES] = s->maps.retries,
+		[KSM_MAP_STACKS] = s->maps.stacks,
+	};
+	return bpf_map__fd(maps[map]);
 }
 
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b)

@@ -110,6 +110,7 @@ enum ksm_bpf_map {
 	KSM_MAP_EXITED,		/* struct ksm_exit_state by mm */
 	KSM_MAP_RETRIES,	/* struct ksm_retry_key -> ns */
 	KSM_MAP_STACKS,		/* stack traces by stack_id */
+	KSM_MAP_NR
 };
 /* fd of that map, -1 before load */
 int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map);
