@@ -126,9 +126,10 @@ static void put(const char *dir, const char *name, long v)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%ld\n", v);
-		fclose(f);
+	if (!f || fprintf(f, "%ld\n", v) < 0 || fclose(f)) {
+		/* the next verdict then fails: it did not see this value */
+		printf("# cannot write %s: %s\n", path, strerror(errno));
+		inject_failed++;
 	}
 }
 

@@ -494,10 +494,9 @@ static void put(const char *dir, const char *name, const char *text)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	/* a fixture not written is a failure, not a test of something else */
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		check(0, path);
 }
 
 static void test_proc(const char *tmp)
