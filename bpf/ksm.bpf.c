@@ -327,7 +327,7 @@ static __always_inline void kpfn_drop(__u64 kpfn, __u64 node)
  * last one of the node no event says so: notice it here.  A node whose
  * state the LRU map evicted is unknown: its items are not judged.
  */
-static __always_inline void item_settle(struct ksm_item_state *it)
+static __always_inline void item_revalidate(struct ksm_item_state *it)
 {
 	struct ksm_node_state *n;
 
@@ -399,7 +399,7 @@ static __always_inline void chk_unstable_tree_insert(__u64 *ctx, int type,
 
 	if (!it)
 		return;
-	item_settle(it);
+	item_revalidate(it);
 	if (it->state == KSM_ITEM_STABLE)
 		violation(ctx, type, nargs, KSM_INV_I7, it->node, item,
 			  ctx[1], KSM_ITEM_NONE, it->state);
@@ -417,7 +417,7 @@ static __always_inline void chk_stable_tree_append(__u64 *ctx, int type,
 	struct ksm_node_state *n = node_get(node);
 
 	if (it) {
-		item_settle(it);
+		item_revalidate(it);
 		if (it->state == KSM_ITEM_UNSTABLE)
 			violation(ctx, type, nargs, KSM_INV_I7, node, item,
 				  ctx[2], KSM_ITEM_NONE, it->state);
@@ -447,7 +447,7 @@ static __always_inline void chk_remove_rmap_item_from_tree(__u64 *ctx,
 	if (it) {
 		__u32 want = node ? KSM_ITEM_STABLE : KSM_ITEM_UNSTABLE;
 
-		item_settle(it);
+		item_revalidate(it);
 		/* a known item must be in the tree it leaves */
 		if (it->nhist && it->state != want)
 			violation(ctx, type, nargs, KSM_INV_I6, node, item,
