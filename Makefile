@@ -9,6 +9,7 @@
 #   make vmcheck EXTRA_PATCHES="a.patch ..."  check KSM's invariants on that kernel
 #   make check-series  build the series patch by patch (each must build)
 #   make bench     ksmscope's cost next to bpftrace, BCC and nothing (+ VM kernel cost)
+#   make bench-against REF=<commit>  this build's cost per event next to REF's
 #   make install   ksmtop, ksmtrace and their man pages (PREFIX, DESTDIR)
 #   make uninstall remove what install put there
 #   make clean     remove build/ (the kernel cache stays in $(KSMSCOPE_CACHE))
@@ -62,7 +63,7 @@ UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
 CHECK_SRCS := selftests/unit/check_tests.c $(TOOLLIB_SRCS)
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
-.PHONY: all deps run test bench install uninstall kernel vmtest vmcheck check-series clean
+.PHONY: all deps run test bench bench-against install uninstall kernel vmtest vmcheck check-series clean
 
 # The programs, in $(BUILD): NAME from gcc, NAME.clang from clang (both
 # compilers must stay warning-free), NAME.static for the busybox guest of
@@ -139,6 +140,14 @@ test: deps all
 # the peers (bpftrace, BCC) come with deps; results: $(BUILD)/bench-results.json
 bench: deps all
 	python3 selftests/bench/bench.py --vm
+
+# REF is built in a temporary clone; the two builds alternate under one churn
+bench-against: deps all
+	@test -n "$(REF)" || { echo "bench-against: error: say which commit: REF=<commit>" >&2; exit 2; }
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	git clone -q . "$$d/src" && git -C "$$d/src" checkout -q "$(REF)" && \
+	$(MAKE) -s -C "$$d/src" all BUILD=build >/dev/null && \
+	python3 selftests/bench/bench.py --against "$$d/src"
 
 install: $(TOOLS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)

@@ -3,6 +3,16 @@
 nothing at all.
 
     bench.py [--smoke] [--vm] [--rounds N] [--seconds S]
+    bench.py --against DIR [--smoke] [--rounds N] [--seconds S]
+
+--against compares this build's ksmtop and ksmtrace with another build's
+(DIR holds ksmtop and ksmtrace, or is a source tree with them built) and
+nothing else: the two alternate round by round under the same churn, and
+the table gives this build's ns per BPF program run over the other's.
+`make bench-against REF=<commit>` builds REF in a temporary clone and
+runs it.  This is how "the figures did not get worse" is shown: two
+full `make bench` runs on different hours differ by more than a change
+ever costs.
 
 `make bench` runs it in full with --vm; `make test` runs --smoke (about
 30 s: it runs and writes a well-formed table; nothing is asserted about
@@ -423,6 +433,53 @@ def cost_and_throughput(a, scripts, have, secs, rounds):
     return res
 
 
+def find_build(d):
+    """ksmtop and ksmtrace of the build in d: d itself, d/build, or the
+    tools/ tree of builds from before the binaries moved to build/."""
+    for top, trace in ((os.path.join(d, "ksmtop"), os.path.join(d, "ksmtrace")),
+                       (os.path.join(d, "build", "ksmtop"), os.path.join(d, "build", "ksmtrace")),
+                       (os.path.join(d, "tools", "ksmtop", "ksmtop"),
+                        os.path.join(d, "tools", "ksmtrace", "ksmtrace"))):
+        if os.access(top, os.X_OK) and os.access(trace, os.X_OK):
+            return {"ksmtop": top, "ksmtrace": trace}
+    return None
+
+
+def against(other, secs, rounds):
+    """This build's tools next to other's, alternating, under one churn:
+    ns per program run, this over other, per round."""
+    this = {"ksmtop": KSMTOP, "ksmtrace": KSMTRACE}
+    argv = {"ksmtop": ["-b", "-d", "1"], "ksmtrace": ["-j"]}
+    cost = {(t, w): [] for t in this for w in ("this", "other")}
+    for r in range(rounds):
+        for tool in this:
+            order = ("this", "other") if r % 2 == 0 else ("other", "this")
+            for which in order:
+                path = (this if which == "this" else other)[tool]
+                before = set(prog_stats())
+                t = Tool(tool, [path] + argv[tool], rf"^{tool}: attached")
+                if not t.start():
+                    log(f"{path}: did not start: {' | '.join(t.lines[-3:])}")
+                    t.stop()
+                    continue
+                s0 = prog_stats()
+                time.sleep(secs)
+                s1 = prog_stats()
+                t.stop()
+                c, _ = cost_of(s0, s1, set(s0) - before)
+                if c is not None:
+                    cost[(tool, which)].append(c)
+            log(f"round {r + 1}: {tool} ns/run this %s, other %s" % tuple(
+                f"{cost[(tool, w)][-1]:.0f}" if cost[(tool, w)] else "-" for w in ("this", "other")))
+    res = []
+    for tool in this:
+        o, p = cost[(tool, "this")], cost[(tool, "other")]
+        res.append(summarize(f"cost per event: {tool}, this build / the other", med(o), med(p),
+                             [x / y for x, y in zip(o, p) if y], None, None, "ns/run",
+                             "" if o and p else "not measured"))
+    return res
+
+
 def event_loss(secs):
     """ksmtrace streaming every event as JSON (to a reader that keeps
     up, /dev/null) at a saturated ksmd: seen against fired.  ksmtrace
@@ -624,6 +681,23 @@ def vm_kernel_cost(rounds, secs):
     return res
 
 
+def everything(a, scripts, have, secs, rounds, saved, churn):
+    """The full benchmark; stops churn half-way (start-up is measured
+    with ksmd at rest)."""
+    res = cost_and_throughput(a, scripts, have, secs, rounds)
+    log(f"event loss: ksmtrace -j for {secs * 2:g} s")
+    res.append(event_loss(secs * 2))
+    log(f"exporter: ksmtop --prometheus next to ksmtop -b, {secs:g} s each")
+    res += exporter(max(secs, 3.0), 1 if a.smoke else 3)
+    churn.send_signal(signal.SIGTERM)
+    churn.wait()
+    ksm_restore(saved)
+    res += startup(scripts, have, 1 if a.smoke else 3)
+    if a.vm:
+        res += vm_kernel_cost(1 if a.smoke else 2, 5 if a.smoke else 15)
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description="ksmscope's cost next to bpftrace, BCC and nothing")
     ap.add_argument("--smoke", action="store_true", help="about 30 s: it runs, the table is well-formed")
@@ -631,6 +705,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown (docs/performance.md)")
+    ap.add_argument("--against", metavar="DIR", help="only this build's tools next to the build in DIR")
     a = ap.parse_args()
     rounds = a.rounds or (1 if a.smoke else 5)
     secs = a.seconds or (1.5 if a.smoke else 8.0)
@@ -643,6 +718,12 @@ def main():
     for p in (KSMTOP, KSMTRACE, KSMWL):
         if not os.access(p, os.X_OK):
             print(f"bench: error: {p} not built (make all)", file=sys.stderr)
+            return 2
+    other = None
+    if a.against:
+        other = find_build(a.against)
+        if not other:
+            print(f"bench: error: no ksmtop and ksmtrace built in {a.against}", file=sys.stderr)
             return 2
     saved = ksm_knobs()
     old_stats = sysctl("kernel.bpf_stats_enabled", 1)
@@ -664,29 +745,25 @@ def main():
             with open(path, "w") as fh:
                 fh.write(scripts[k])
             scripts[k] = path
-        hdr = bcc_headers(tmp) if os.path.exists("/usr/lib/python3/dist-packages/bcc") else None
+        hdr = (bcc_headers(tmp) if not other and os.path.exists("/usr/lib/python3/dist-packages/bcc")
+               else None)
         have = {"bpftrace": shutil.which("bpftrace") is not None, "bcc": hdr is not None,
                 "bcc_env": dict(os.environ, BCC_KERNEL_SOURCE=hdr or "")}
-        log(f"peers: bpftrace {'yes' if have['bpftrace'] else 'no'}, BCC "
-            f"{'yes (headers ' + hdr + ')' if hdr else 'no'}; {len(tps)} ksm tracepoints")
+        if not other:
+            log(f"peers: bpftrace {'yes' if have['bpftrace'] else 'no'}, BCC "
+                f"{'yes (headers ' + hdr + ')' if hdr else 'no'}; {len(tps)} ksm tracepoints")
 
         # churn: ksmd saturated (pages_to_scan = all, sleep 0), pages
         # rewritten so that it unmerges and re-merges all the time
         churn = subprocess.Popen([KSMWL, "-n", "4096" if a.smoke else "16384", "-s", "3600", "churn"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.5 if a.smoke else 3)
-        results += cost_and_throughput(a, scripts, have, secs, rounds)
-        log(f"event loss: ksmtrace -j for {secs * 2:g} s")
-        results.append(event_loss(secs * 2))
-        log(f"exporter: ksmtop --prometheus next to ksmtop -b, {secs:g} s each")
-        results += exporter(max(secs, 3.0), 1 if a.smoke else 3)
-        churn.send_signal(signal.SIGTERM)
-        churn.wait()
-        churn = None
-        ksm_restore(saved)
-        results += startup(scripts, have, 1 if a.smoke else 3)
-        if a.vm:
-            results += vm_kernel_cost(1 if a.smoke else 2, 5 if a.smoke else 15)
+        if other:
+            log(f"this build ({BUILD}) next to {a.against}: {rounds} round(s) of {secs:g} s")
+            results += against(other, secs, rounds)
+        else:
+            results += everything(a, scripts, have, secs, rounds, saved, churn)
+            churn = None  # everything() has stopped it
     except KeyboardInterrupt:
         log("interrupted")
         return 130

@@ -58,12 +58,25 @@ say(any(l == f"bench: results in {sys.argv[1]}" or l.endswith("bench-results.jso
     "bench: prints where the JSON is")
 PY
 tap_lines python3 "$B/bench-check.py" "$B/bench-results.json" "$B/bench-smoke.out"
+# --against: this build next to another; here, next to itself
+pg=$(mktemp)
+setsid sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pg" python3 selftests/bench/bench.py --smoke \
+	--against "$B" >"$B/bench-against.out" 2>&1; rc=$?
+pgid2=$(cat "$pg"); rm -f "$pg"
+sed 's/^\([^#]\)/#   \1/' "$B/bench-against.out"
+verdict "bench --against: exit 0" $rc
+rows=$(grep -cE '^cost per event: ksm(top|trace), this build / the other +[0-9.e+]+ +[0-9.e+]+ +[0-9.]+ ' \
+	"$B/bench-against.out")
+verdict "bench --against: a measured row for ksmtop and ksmtrace ($rows of 2)" $([ "$rows" = 2 ]; echo $?)
+err=$(python3 selftests/bench/bench.py --against /nonexistent 2>&1); rc=$?
+verdict "bench --against a directory with no build: exit 2, one line ($rc: $err)" \
+	$([ $rc = 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]; echo $?)
 verdict "bench: KSM settings as they were" $([ "$(ksm_state)" = "$before" ]; echo $?)
 verdict "bench: kernel.bpf_stats_enabled as it was ($stats)" \
 	$([ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$stats" ]; echo $?)
 verdict "bench: tracefs/debugfs mounts as they were" \
 	$([ "$(grep -c ' /sys/kernel/\(tracing\|debug\) ' /proc/mounts)" = "$mounts" ]; echo $?)
-left=$([ -n "$pgid" ] && ps -o pid=,args= -g "$pgid")
+left=$([ -n "$pgid" ] && ps -o pid=,args= -g "$pgid"; [ -n "$pgid2" ] && ps -o pid=,args= -g "$pgid2")
 verdict "bench: no process of it left running${left:+ ($(echo $left | cut -c1-120))}" \
-	$([ -n "$pgid" ] && [ -z "$left" ]; echo $?)
+	$([ -n "$pgid" ] && [ -n "$pgid2" ] && [ -z "$left" ]; echo $?)
 tap_done
