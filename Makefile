@@ -70,7 +70,7 @@ SKEL := $(BUILD)/bpf/ksm.skel.h
 # the VM tests (libbpf, libelf, zlib, ncursesw are all in Debian as .a).
 PROGS := ksmtop ksmtrace ksmwl
 all: $(foreach p,$(PROGS),$(BUILD)/$(p) $(BUILD)/$(p).static) \
-	$(BUILD)/unit_tests $(BUILD)/check_tests
+	$(BUILD)/rcu-tasks-ksmd $(BUILD)/rcu-tasks-ksmd.static $(BUILD)/unit_tests $(BUILD)/check_tests
 
 # BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
 # bpf/ksm_vmlinux.h), then its skeleton
@@ -105,6 +105,8 @@ endef
 $(eval $(call prog,ksmtop,$(KSMTOP_SRCS),$(TOOL_LIBS) -lncursesw -ltinfo -lm))
 $(eval $(call prog,ksmtrace,$(KSMTRACE_SRCS),$(TOOL_LIBS) -lm))
 $(eval $(call prog,ksmwl,$(KSMWL_SRCS),))
+# the RCU Tasks reproducer: no ksmscope code, libbpf only (for its -m fentry)
+$(eval $(call prog,rcu-tasks-ksmd,selftests/vm/repro/rcu-tasks-ksmd.c,$(TOOL_LIBS)))
 $(eval $(call prog,unit_tests,$(UNIT_SRCS),-lm))
 $(eval $(call prog,check_tests,$(CHECK_SRCS),$(TOOL_LIBS) -lm))
 

@@ -17,6 +17,15 @@ else
 	tap_done; exit 1
 fi
 
+# the RCU Tasks reproducer (selftests/vm/repro: no ksmscope code)
+make -s "$B/rcu-tasks-ksmd" "$B/rcu-tasks-ksmd.clang" >"$B/cc-repro.log" 2>&1
+st=$?
+[ $st = 0 ] || sed 's/^/#   /' "$B/cc-repro.log"
+verdict "rcu-tasks-ksmd builds warning-free with gcc and clang (-Wall -Wextra -Werror)" $st
+out=$("$B/rcu-tasks-ksmd" -m kprobe 2>&1); st=$?
+verdict "rcu-tasks-ksmd: an unknown -m is one line and exit 2 ($out)" \
+	$([ $st = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ]; echo $?)
+
 # the tools: BPF object, skeleton, ksmtop with gcc and clang, unit tests
 if make -s "$B/ksmtop" "$B/ksmtop.clang" "$B/ksmtrace" "$B/ksmtrace.clang" "$B/unit_tests" >"$B/cc-tools.log" 2>&1; then
 	ok "ksmtop and tools/lib build warning-free with gcc and clang (-Wall -Wextra -Werror)"
