@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # selftests/vm/run-vm.sh - boot a kernel under QEMU and run commands in it.
 #
-#   run-vm.sh -k BZIMAGE [-t TIMEOUT] [-m MEM_MB] [-a KERNEL_ARGS]
+#   run-vm.sh -k BZIMAGE [-t TIMEOUT] [-m MEM_MB] [-a KERNEL_ARGS] [-M MODDIR]
 #             [-f FILE]... [-l LOG] [-o OUT] [-i] -- COMMAND [ARGS...]
 #
 # The guest is a busybox initramfs built on the fly: static busybox, the
@@ -9,6 +9,10 @@
 # run by /init as root.  The machine has 2 vCPUs in 2 NUMA nodes (QEMU
 # NUMA, one CPU and half the memory each), zram swap, tracefs, cgroup2,
 # and movablecore= so that a memory block can be offlined.
+#
+# -M: a directory of kernel modules to load at boot, before zram is set
+# up: MODDIR/load lists the .ko files in load order (a distribution's
+# kernel, whose zram is a module: selftests/vm/debian-kernel.sh).
 #
 # Two channels: the console (ttyS0: the kernel's messages, boot and exit
 # markers) is streamed to stdout (and to LOG); COMMAND's stdout and stderr
@@ -31,9 +35,9 @@
 #   104    harness error (missing kernel, busybox or qemu)
 set -uo pipefail
 
-kernel="" timeout=600 mem=2048 log="" out="" extra_args="" files=()
+kernel="" timeout=600 mem=2048 log="" out="" extra_args="" files=() moddir=""
 accel=(-accel tcg,thread=multi) smp=2 node1=",cpus=1"
-while getopts "k:t:m:a:f:l:o:i" o; do
+while getopts "k:t:m:a:f:l:o:iM:" o; do
 	case $o in
 	k) kernel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -42,8 +46,9 @@ while getopts "k:t:m:a:f:l:o:i" o; do
 	f) files+=("$OPTARG") ;;
 	l) log=$OPTARG ;;
 	o) out=$OPTARG ;;
+	M) moddir=$OPTARG ;;
 	i) accel=(-accel tcg,thread=single -icount shift=3) smp=1 node1="" ;;
-	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-f FILE]... [-l LOG] [-o OUT] [-i] -- CMD..." >&2; exit 104 ;;
+	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-M MODDIR] [-f FILE]... [-l LOG] [-o OUT] [-i] -- CMD..." >&2; exit 104 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -75,6 +80,15 @@ for f in "${files[@]}"; do
 	[ -e "$f" ] || fail "file for the guest not found: $f"
 	cp -a "$f" "$root/opt/ksmscope/"
 done
+if [ -n "$moddir" ]; then
+	[ -f "$moddir/load" ] || fail "no module list: $moddir/load"
+	mkdir -p "$root/lib/modules"
+	while read -r m; do
+		[ -f "$moddir/$m" ] || fail "module not found: $moddir/$m"
+		cp "$moddir/$m" "$root/lib/modules/"
+		echo "$m" >>"$root/lib/modules/load"
+	done <"$moddir/load"
+fi
 {
 	printf 'cd /opt/ksmscope\n'
 	printf '%q ' "$@"
@@ -90,6 +104,11 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+if [ -f /lib/modules/load ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" || echo "insmod $m failed"
+	done </lib/modules/load
+fi
 echo "KSMSCOPE-BOOTED $(uname -r) nodes=$(ls -d /sys/devices/system/node/node* | wc -l) cpus=$(nproc)"
 if [ -e /sys/block/zram0/disksize ]; then
 	echo 512M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&

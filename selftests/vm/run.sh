@@ -39,6 +39,9 @@ verdict "harness: the guest's output arrives whole on its own channel ($intact o
 	$([ "$intact" = 300 ] && ! grep -q 'ksmscope-noise' "$B/vm-harness.out" &&
 	  grep -q 'ksmscope-noise 300' "$B/vm-harness.log" && ! grep -q '^ok [0-9]* line' "$B/vm-harness.log"; echo $?)
 
+run_vm_rc run_vm -t 60 -M /nonexistent -- true
+verdict "harness: a module directory without a load list is a harness error (exit 104)" $([ $? = 104 ]; echo $?)
+
 # --- build.sh refuses bad input with one clear line
 bad() { # bad DESC EXPECTED-TEXT ENV...
 	local d=$1 want=$2 out rc; shift 2
@@ -51,15 +54,27 @@ bad "unknown EXTRA_PATCHES path" "EXTRA_PATCHES: no such file" EXTRA_PATCHES=/no
 printf -- '--- a/mm/ksm.c\n+++ b/mm/ksm.c\n@@ -1,1 +1,1 @@\n-this line is not in ksm.c\n+nor this one\n' >"$B/broken.patch"
 bad "patch that does not apply" "patch does not apply: .*broken.patch" EXTRA_PATCHES="$B/broken.patch"
 
+# boot_verdicts NAME RC: what run-vm.sh's status says about the boot,
+# the kernel's log and the guest's end; 1 if the kernel did not boot
+boot_verdicts() {
+	verdict "$1: booted" $([ $2 != 100 ]; echo $?)
+	[ $2 = 100 ] && return 1
+	verdict "$1: no kernel oops/BUG/WARN/lockdep/hung task/stall splat" $([ $2 != 102 ]; echo $?)
+	verdict "$1: guest finished in time and reported its status" \
+		$([ $2 != 101 ] && [ $2 != 103 ] && [ $2 != 104 ]; echo $?)
+}
+
 # --- the real run
-if ! make -s "$B/ksmwl.static" "$B/ksmtop.static" "$B/ksmtrace.static"; then
-	notok "workloads: build static ksmwl, ksmtop and ksmtrace"; tap_done; exit 1
+if ! make -s "$B/ksmwl.static" "$B/ksmtop.static" "$B/ksmtrace.static" "$B/rcu-tasks-ksmd.static"; then
+	notok "workloads: build static ksmwl, ksmtop, ksmtrace and rcu-tasks-ksmd"; tap_done; exit 1
 fi
 mkdir -p "$B/guest"
 cp "$B/ksmwl.static" "$B/guest/ksmwl"
 cp "$B/ksmtop.static" "$B/guest/ksmtop"
 cp "$B/ksmtrace.static" "$B/guest/ksmtrace"
-cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/lib/tap.sh "$B/guest/"
+cp "$B/rcu-tasks-ksmd.static" "$B/guest/rcu-tasks-ksmd"
+cp "$kdir/ksm_tests" selftests/vm/guest/ksm-vmtest.sh selftests/vm/guest/stock-vmtest.sh \
+	selftests/lib/tap.sh "$B/guest/"
 # the whole mix and ksm_tests run under ksmtrace --check: it must stay
 # silent.  The guest's output comes on its own channel (run-vm.sh -o): its
 # TAP, the script's exit status and its plan are checked here.
@@ -72,11 +87,8 @@ run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" -o "$chan" \
 	>"$B/vm-run.out" 2>&1
 rc=$?
 grep -a '^vm:' "$B/vm-run.out" | sed 's/^/#   /'
-verdict "vm: patched kernel booted" $([ $rc != 100 ]; echo $?)
 # a guest that did not boot is that one failure: nothing ran to judge
-[ $rc != 100 ] && {
-	verdict "vm: no kernel oops/BUG/WARN/lockdep splat" $([ $rc != 102 ]; echo $?)
-	verdict "vm: guest finished in time and reported its status" $([ $rc != 101 ] && [ $rc != 103 ] && [ $rc != 104 ]; echo $?)
+boot_verdicts "vm: patched kernel" $rc && {
 	# the guest script's results, plan and exit status ("command exit N"
 	# of ksmtrace's summary); ksmtop's and the exporter's lines apart
 	script_rc=$(sed -n 's/^ksmtrace: events.*; command exit \([0-9]*\)$/\1/p' "$chan" | tail -1)
@@ -187,6 +199,46 @@ else
 	done < <(grep -a '^FMT ' "$chan")
 	nfmt=$(grep -ac '^FMT ' "$chan")
 	verdict "formats: the guest printed the 8 upstream formats ($nfmt)" $([ "$nfmt" = 8 ]; echo $?)
+fi
+
+# --- the kernels users run (Debian 12's own 6.1 and 6.12 images) and the
+# series kernel, with and without its RCU Tasks fix, under one guest
+# script: the reproducer must block where the kernel has the bug and
+# return where it does not, and ksmtop and ksmtrace must exit by
+# themselves next to ksmd at sleep_millisecs 0 on every one of them
+stock_guest() { # stock_guest NAME BZIMAGE MODDIR REPRO
+	local name=$1 k=$2 m=$3 repro=$4 rc chan=$B/vm-$1.out
+	rm -f "$chan"
+	selftests/vm/run-vm.sh -k "$k" ${m:+-M "$m"} -t "${VM_STOCK_TIMEOUT:-900}" \
+		-l "$B/vm-$name.console" -o "$chan" \
+		-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" \
+		-f "$B/guest/rcu-tasks-ksmd" -f "$B/guest/stock-vmtest.sh" -f "$B/guest/tap.sh" \
+		-- sh stock-vmtest.sh "$repro" >"$B/vm-$name.run" 2>&1
+	rc=$?
+	grep -a '^vm:' "$B/vm-$name.run" | sed 's/^/#   /'
+	boot_verdicts "$name" $rc || return
+	tap_relay "$name" < <(grep -av '^KSMTOP \|^KSMSCOPE-EXIT=' "$chan")
+	tap_relay_end "$name: stock-vmtest.sh" "$([ $rc -lt 100 ] && echo $rc || echo 255)"
+}
+for line in 6.1 6.12; do
+	if ddir=$(selftests/vm/debian-kernel.sh $line); then
+		echo "# debian $line: $(cat "$ddir/package"), uname -r $(cat "$ddir/release")"
+		ok "debian $line: image fetched or cached ($(cat "$ddir/package"))"
+		stock_guest "debian-$line" "$ddir/vmlinuz" "$ddir/modules" blocks
+	else
+		notok "debian $line: fetch the current Debian 12 image (selftests/vm/debian-kernel.sh $line)"
+	fi
+done
+out=$(selftests/vm/debian-kernel.sh 5.10 2>&1); rc=$?
+verdict "debian-kernel.sh: a line it does not know: exit 1, one line ($out)" \
+	$([ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ]; echo $?)
+stock_guest series "$bz" "" returns
+revert=selftests/vm/patches/revert-rcu-tasks-qs.patch
+if rdir=$(EXTRA_PATCHES=$revert kernel/build.sh); then
+	ok "kernel: the series without its RCU Tasks fix built or cached in $rdir"
+	stock_guest series-without-fix "$rdir/arch/x86/boot/bzImage" "" blocks
+else
+	notok "kernel: build the series with EXTRA_PATCHES=$revert"
 fi
 
 # --- patch discipline: checkpatch --strict on every patch of the series
