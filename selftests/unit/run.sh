@@ -22,7 +22,7 @@ make -s "$B/rcu-tasks-ksmd" "$B/rcu-tasks-ksmd.clang" >"$B/cc-repro.log" 2>&1
 st=$?
 [ $st = 0 ] || sed 's/^/#   /' "$B/cc-repro.log"
 verdict "rcu-tasks-ksmd builds warning-free with gcc and clang (-Wall -Wextra -Werror)" $st
-out=$("$B/rcu-tasks-ksmd" -m kprobe 2>&1); st=$?
+out=$("$B/rcu-tasks-ksmd" -m uprobe 2>&1); st=$?
 verdict "rcu-tasks-ksmd: an unknown -m is one line and exit 2 ($out)" \
 	$([ $st = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ]; echo $?)
 

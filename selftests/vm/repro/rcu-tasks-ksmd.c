@@ -3,7 +3,7 @@
  * rcu-tasks-ksmd.c - does ksmd, running with sleep_millisecs 0, hold up
  * RCU Tasks?  A reproducer that uses no ksmscope code.
  *
- *   rcu-tasks-ksmd [-m ftrace|fentry] [-t SECONDS] [-n PAGES]
+ *   rcu-tasks-ksmd [-m ftrace|fentry|kprobe] [-t SECONDS] [-n PAGES]
  *
  * Build: cc -O2 -o rcu-tasks-ksmd rcu-tasks-ksmd.c -lbpf  (-static -lelf -lz for a guest)
  *
@@ -19,6 +19,9 @@
  *   fentry  a do-nothing BPF fentry program on ksm_madvise, attached and
  *           closed (bpf_link_release -> bpf_trampoline_update ->
  *           unregister_ftrace_direct*: the same wait)
+ *   kprobe  a kprobe event on ksm_madvise through tracefs, enabled and
+ *           disabled (the ftrace-based kprobe's ftrace_ops is static:
+ *           this is the attachment that should not wait)
  *
  * If the removal has not returned after SECONDS (default 20), it is
  * reported as blocked, and sleep_millisecs is set to 20: ksmd then
@@ -215,6 +218,30 @@ static int fentry_cycle(void)
 	return close(link) ? 1 : 0;
 }
 
+/* in the child: a kprobe event on PROBED, enabled, disabled and removed */
+static int kprobe_cycle(void)
+{
+	char name[64], def[128], path[192];
+	int fd, ok;
+
+	snprintf(name, sizeof(name), "rcu_tasks_ksmd_%d", (int)getppid());
+	snprintf(def, sizeof(def), "p:%s %s\n", name, PROBED);
+	fd = open(TRACEFS "/kprobe_events", O_WRONLY | O_APPEND);
+	if (fd < 0 || write(fd, def, strlen(def)) != (ssize_t)strlen(def)) {
+		perror("rcu-tasks-ksmd: kprobe_events");
+		return 1;
+	}
+	snprintf(path, sizeof(path), TRACEFS "/events/kprobes/%s/enable", name);
+	ok = !put(path, "1") && !put(path, "0");
+	snprintf(def, sizeof(def), "-:%s\n", name);
+	if (write(fd, def, strlen(def)) != (ssize_t)strlen(def))
+		ok = 0;
+	close(fd);
+	if (!ok)
+		fprintf(stderr, "rcu-tasks-ksmd: cannot enable, disable and remove kprobe %s\n", name);
+	return !ok;
+}
+
 /* where a blocked task waits: its kernel stack, function names only */
 static void print_stack(pid_t pid)
 {
@@ -245,7 +272,7 @@ int main(int argc, char **argv)
 	const char *mode = "ftrace";
 	long pages = 4096, limit = 20, shared = 0;
 	double t0, t1;
-	int c, st, fentry;
+	int c, st, fentry, kprobe;
 	size_t i;
 	pid_t child;
 
@@ -256,13 +283,14 @@ int main(int argc, char **argv)
 		case 't': limit = strtol(optarg, NULL, 10); break;
 		case 'n': pages = strtol(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: rcu-tasks-ksmd [-m ftrace|fentry] [-t SECONDS] [-n PAGES]\n");
+			fprintf(stderr, "usage: rcu-tasks-ksmd [-m ftrace|fentry|kprobe] [-t SECONDS] [-n PAGES]\n");
 			return 2;
 		}
 	}
-	if (strcmp(mode, "ftrace") && strcmp(mode, "fentry"))
-		return die("-m: ftrace or fentry");
+	if (strcmp(mode, "ftrace") && strcmp(mode, "fentry") && strcmp(mode, "kprobe"))
+		return die("-m: ftrace, fentry or kprobe");
 	fentry = !strcmp(mode, "fentry");
+	kprobe = !strcmp(mode, "kprobe");
 	if (limit < 1 || pages < 2)
 		return die("-t and -n: positive numbers (-n at least 2)");
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
@@ -303,14 +331,14 @@ int main(int argc, char **argv)
 		return die("ksmd merged nothing in 120 s");
 	printf("rcu-tasks-ksmd: ksmd merged %ld pages and runs with sleep_millisecs 0\n", shared);
 
-	if (!fentry && ftrace_instance())
+	if (!fentry && !kprobe && ftrace_instance())
 		return die("cannot make a tracefs instance with a filter on " PROBED
 			   " (tracefs, CONFIG_FUNCTION_TRACER)");
 	/* attach and remove, in a child: if it blocks, it blocks there */
 	t0 = now();
 	child = fork();
 	if (child == 0)
-		_exit(fentry ? fentry_cycle() : ftrace_cycle());
+		_exit(fentry ? fentry_cycle() : kprobe ? kprobe_cycle() : ftrace_cycle());
 	while (waitpid(child, &st, WNOHANG) == 0 && now() - t0 < limit)
 		usleep(10000);
 	t1 = now();
@@ -331,7 +359,8 @@ int main(int argc, char **argv)
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		return die(fentry ? "cannot attach a BPF fentry program (BTF, CONFIG_FUNCTION_TRACER, permission)"
-				  : "cannot turn function tracing on and off in the instance");
+			   : kprobe ? "cannot use a kprobe event (CONFIG_KPROBE_EVENTS, tracefs)"
+				    : "cannot turn function tracing on and off in the instance");
 	printf("rcu-tasks-ksmd: OK: attaching and removing %s took %.0f ms with ksmd at "
 	       "sleep_millisecs 0\n", mode, (t1 - t0) * 1000);
 	restore();
