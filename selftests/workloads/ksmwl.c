@@ -735,9 +735,12 @@ static long move_all(char *p, long n, int node, int *status)
 		pages[i] = p + i * psz;
 		nodes[i] = node;
 	}
-	/* ENOENT: nothing needed moving */
+	/*
+	 * ENOENT: nothing needed moving.  Later kernels (6.12) return the
+	 * number of pages not moved, > 0, with errno unset: status says.
+	 */
 	if (syscall(SYS_move_pages, 0, n, pages, nodes, status,
-		    MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) && errno != ENOENT)
+		    MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) < 0 && errno != ENOENT)
 		die(errno == ENOSYS ? EXIT_SKIP : 1, "move_pages: %s",
 		    strerror(errno));
 	for (i = 0; i < n; i++)
