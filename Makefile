@@ -46,7 +46,8 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	prometheus
 
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
-	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_check.c
+	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_probes.c \
+	tools/lib/ksm_check.c
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
@@ -74,7 +75,7 @@ all: $(foreach p,$(PROGS),$(BUILD)/$(p) $(BUILD)/$(p).static) \
 
 # BPF: CO-RE object from bpf/ (no vmlinux.h of the build machine: see
 # bpf/ksm_vmlinux.h), then its skeleton
-$(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_records.h bpf/ksm_events.def bpf/ksm_vmlinux.h
+$(BUILD)/bpf/ksm.bpf.o: bpf/ksm.bpf.c bpf/ksm_probes.h bpf/ksm_records.h bpf/ksm_events.def bpf/ksm_vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 		-I/usr/include/$(shell $(CC) -dumpmachine) -Ibpf -c $< -o $@

@@ -162,6 +162,41 @@ static __always_inline bool passes_filters(__u64 *ctx, int type, int nargs)
 	return true;
 }
 
+/*
+ * The kernel stack of the event being handled, taken once by the program
+ * (a tracepoint's or a probe's: only the program's own context can give
+ * it) before its events are handled.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s32);
+} cur_stack SEC(".maps");
+
+static __always_inline void note_stack(void *pctx)
+{
+	__u32 zero = 0;
+	__s32 *s;
+
+	if (!want_stack)
+		return;
+	s = bpf_map_lookup_elem(&cur_stack, &zero);
+	if (s)
+		*s = bpf_get_stackid(pctx, &stacks, 0);
+}
+
+static __always_inline __s32 stack_id(void)
+{
+	__u32 zero = 0;
+	__s32 *s;
+
+	if (!want_stack)
+		return -1;
+	s = bpf_map_lookup_elem(&cur_stack, &zero);
+	return s ? *s : -1;
+}
+
 static __always_inline void fill(struct ksm_event *e, __u64 *ctx, int type,
 				 int nargs)
 {
@@ -174,7 +209,7 @@ static __always_inline void fill(struct ksm_event *e, __u64 *ctx, int type,
 	e->tgid = id >> 32;
 	e->type = type;
 	e->nargs = nargs;
-	e->stack_id = want_stack ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+	e->stack_id = stack_id();
 	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 #pragma unroll
@@ -578,6 +613,23 @@ static __always_inline void chk_merge_with_ksm_page(__u64 *ctx, int type,
 			  1, 0);
 }
 
+/*
+ * Full scans so far: the ksm_stop_scan events seen, or, on a kernel
+ * without that tracepoint, ksmd's own count (ksm_scan.seqnr, what sysfs
+ * full_scans shows), when user space found its address in kallsyms.
+ */
+const volatile __u64 seqnr_addr;
+
+static __always_inline __u64 scans_now(void)
+{
+	__u64 v = 0;
+
+	if (!seqnr_addr)
+		return scans_done;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)seqnr_addr);
+	return v;
+}
+
 /* mm */
 static __always_inline void chk_enter(__u64 *ctx)
 {
@@ -592,7 +644,7 @@ static __always_inline void chk_exit(__u64 *ctx)
 	struct ksm_exit_state x = { .ts_ns = bpf_ktime_get_ns() };
 	__u64 mm = ctx[0];
 
-	x.scans = scans_done;
+	x.scans = scans_now();
 	bpf_map_update_elem(&exited, &mm, &x, BPF_ANY);
 }
 
@@ -898,13 +950,24 @@ static __always_inline int on_event(__u64 *ctx, int type, int nargs)
 /* tp_btf and raw_tp see the same u64 argument array */
 #define KSM_TP(name, type, nargs)					\
 SEC("tp_btf/" #name)							\
-int btf_##name(__u64 *ctx) { return on_event(ctx, type, nargs); }	\
+int btf_##name(__u64 *ctx)						\
+{									\
+	note_stack(ctx);						\
+	return on_event(ctx, type, nargs);				\
+}									\
 SEC("raw_tp/" #name)							\
-int raw_##name(__u64 *ctx) { return on_event(ctx, type, nargs); }
+int raw_##name(__u64 *ctx)						\
+{									\
+	note_stack(ctx);						\
+	return on_event(ctx, type, nargs);				\
+}
 
 #define KSM_EVENT(id, name, origin, help, ...)				\
 	KSM_TP(name, KSM_EV_##id, KSM_EV_NARGS(__VA_ARGS__))
 #include "ksm_events.def"
+
+/* the probe tier: the same events, made from KSM's functions */
+#include "ksm_probes.h"
 
 /*
  * mm_struct -> process: ksmd merges on behalf of mms, so the events name

@@ -30,6 +30,9 @@ enum ksm_tp_sym {
 #define KSM_TP_SYM_MAX 8	/* values per enum, at most */
 
 #define KSM_EV_FIRST_SERIES KSM_EV_STABLE_TREE_INSERT
+#define KSM_EV_FIRST_PROBE KSM_EV_BREAK_KSM	/* after the series' */
+/* an enum argument the probe tier cannot know (printed "unknown") */
+#define KSM_TP_UNKNOWN 0xffffffffu
 #define KSM_EV_MAX_ARGS 7
 #define KSM_COMM_LEN 16
 #define KSM_MAX_NIDS 64

@@ -57,6 +57,9 @@ while read -r st d; do
 	if [ "$st" = PASS ]; then ok "$d"; else notok "$d"; fi
 done < <(python3 "$B/ksmtrace-check.py" "$B/ksmtrace.jsonl" "$B/ksm.perfetto.json" 2>&1 |
 	sed 's/^Traceback.*/FAIL ksmtrace JSON checks crashed/' | grep -E '^(PASS|FAIL) ')
+tap_lines python3 selftests/lib/sources_check.py host "$B/ksmtrace.jsonl" "$B/ksm.perfetto.json" "$B/ksmtrace.err"
+expect "ksmtrace: kernel without BTF: nothing to attach, exit 2" 2 "nothing to attach: no kernel BTF" \
+	env KSMSCOPE_BTF=/nonexistent $KTR -d 1
 
 # filters in BPF, in force from the first event: another process merges
 # first, then the tracer starts filtered on one pid, 20 times over; not

@@ -16,11 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "ksm_bpf.h"
 #include "ksm_check.h"
 #include "ksm_evdesc.h"
+#include "ksm_probes.h"
 #include "ksm_sysfs.h"
 
 static struct ksm_bpf bpf;
@@ -188,12 +190,12 @@ static void test_plan(void)
 
 	for (t = 0; t < KSM_EV_NR; t++)
 		att[t] = pres[t] = true;
-	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	k = ksm_check_plan(att, pres, err, false, ck, why, sizeof(why));
 	result(k == KSM_INV_NR - 1 && !why[0], "coverage: every event attached, "
 	       "all %d invariants checkable (%d)", KSM_INV_NR - 1, k);
 	att[KSM_EV_MIGRATE_PAGE] = false;
 	err[KSM_EV_MIGRATE_PAGE] = EPERM;
-	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	k = ksm_check_plan(att, pres, err, false, ck, why, sizeof(why));
 	list[0] = '\0';
 	for (t = 1; t < KSM_INV_NR; t++)
 		if (!ck[t])
@@ -204,13 +206,13 @@ static void test_plan(void)
 	       "I2 I3 I4 not checkable, and why (%s: %s)", list, why);
 	att[KSM_EV_MIGRATE_PAGE] = true;
 	att[KSM_EV_EXIT] = pres[KSM_EV_EXIT] = false;
-	ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	ksm_check_plan(att, pres, err, false, ck, why, sizeof(why));
 	result(!ck[KSM_INV_I6] && !ck[KSM_INV_I8] && ck[KSM_INV_I7] &&
 	       strstr(why, "ksm_exit: not in this kernel"), "coverage: no "
 	       "ksm_exit: I6 and I8 not checkable (%s)", why);
 	for (t = 0; t < KSM_EV_NR; t++)
 		att[t] = pres[t] = t < KSM_EV_FIRST_SERIES;
-	k = ksm_check_plan(att, pres, err, ck, why, sizeof(why));
+	k = ksm_check_plan(att, pres, err, false, ck, why, sizeof(why));
 	/*
 	 * I8 too: the later kernels emit ksm_merge_with_ksm_page after
 	 * mmap_read_unlock(), where its order with ksm_exit proves nothing
@@ -219,6 +221,208 @@ static void test_plan(void)
 	       "in this kernel; I8: ", 52) && strstr(why, "mmap_read_unlock"),
 	       "coverage: upstream tracepoints only: nothing checkable, and "
 	       "why (%d; %s)", k, why);
+	/*
+	 * Debian's 6.1 with the probe tier: everything but the scans, the
+	 * unstable tree's inserts and the retries (ksm_stop_scan stood in
+	 * for by ksmd's own count); its merges come under the mmap lock
+	 */
+	for (t = 0; t < KSM_EV_NR; t++) {
+		pres[t] = false;
+		att[t] = t != KSM_EV_START_SCAN && t != KSM_EV_ADVISOR &&
+			 t != KSM_EV_UNSTABLE_TREE_INSERT &&
+			 t != KSM_EV_GET_KSM_PAGE_RETRY;
+	}
+	k = ksm_check_plan(att, pres, err, true, ck, why, sizeof(why));
+	list[0] = '\0';
+	for (t = 1; t < KSM_INV_NR; t++)
+		if (ck[t])
+			strcat(list, ksm_inv_desc[t].id);
+	result(!strcmp(list, "I1I3I4I5I6I8I9") && strstr(why,
+	       "ksm_unstable_tree_insert") && strstr(why, "ksm_get_ksm_page_retry"),
+	       "coverage: the probe tier: I1 I3 I4 I5 I6 I8 I9 checkable, I2 "
+	       "and I7 not, and why (%s; %s)", list, why);
+	k = ksm_check_plan(att, pres, err, false, ck, why, sizeof(why));
+	result(!ck[KSM_INV_I8] && strstr(why, "mmap_read_unlock"),
+	       "coverage: merges made after the unlock: I8 not checkable (%s)",
+	       why);
+}
+
+/*
+ * The probe tier's plan from a made-up kallsyms, against this machine's
+ * BTF (which has KSM's functions with 6.1's and 6.12's signatures): what
+ * it finds, renamed or cloned or missing, and what it then leaves absent.
+ */
+static void fake_kallsyms(const char *path, const char *const *syms)
+{
+	FILE *f = fopen(path, "w");
+	unsigned long long a = 0xffffffff81000000ULL;
+	int i;
+
+	if (!f) {
+		result(false, "probe plan: write %s: %s", path, strerror(errno));
+		return;
+	}
+	for (i = 0; syms[i]; i++, a += 0x400)
+		fprintf(f, "%016llx %s\n", syms[i][0] == '0' ? 0ULL : a,
+			syms[i] + (syms[i][0] == '0'));
+	fprintf(f, "%016llx t zz_after_the_last\n", syms[0][0] == '0' ? 0ULL : a);
+	fclose(f);
+}
+
+static void test_probe_plan(const char *dir)
+{
+	static const char *const all[] = {
+		"t try_to_merge_with_ksm_page", "t try_to_merge_one_page",
+		"t stable_tree_append", "t alloc_stable_node_chain",
+		"t remove_rmap_item_from_tree", "t remove_node_from_stable_tree",
+		"T folio_migrate_ksm", "T rmap_walk_ksm", "t break_ksm",
+		"T __ksm_enter", "T __ksm_exit", "t ksm_get_folio",
+		"t remove_stable_node", "t remove_all_stable_nodes",
+		"t ksm_memory_callback", "D vmemmap_base", "d ksm_scan",
+		"d migrate_nodes", NULL,
+	};
+	static const char *const gaps[] = {
+		"t try_to_merge_with_ksm_page", "t try_to_merge_one_page",
+		"t alloc_stable_node_chain", "t remove_rmap_item_from_tree.isra.0",
+		"t remove_node_from_stable_tree", "T folio_migrate_ksm",
+		"T rmap_walk_ksm", "t break_ksm", "T __ksm_enter", "T __ksm_exit",
+		"t get_ksm_page.constprop.0", "t remove_stable_node",
+		"D vmemmap_base", NULL,
+	};
+	static const char *const hidden[] = { "0t stable_tree_append",
+		"0T __ksm_enter", NULL };
+	struct btf *btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	bool present[KSM_EV_NR] = { false };
+	char ks[512], pmu[512];
+	struct ksm_probes p;
+	int t;
+
+	if (!btf) {
+		result(false, "probe plan: this machine's BTF: %s", strerror(errno));
+		return;
+	}
+	snprintf(ks, sizeof(ks), "%s/kallsyms", dir);
+	snprintf(pmu, sizeof(pmu), "%s/kprobe-type", dir);
+	put(dir, "kprobe-type", 6);
+	setenv("KSMSCOPE_KPROBE_PMU", pmu, 1);
+	fake_kallsyms(ks, all);
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result(!p.why_none && p.mask == p.want && p.want ==
+	       ((1ULL << KSM_EV_NR) - 1 - (1ULL << KSM_EV_START_SCAN) -
+		(1ULL << KSM_EV_STOP_SCAN) - (1ULL << KSM_EV_ADVISOR) -
+		(1ULL << KSM_EV_UNSTABLE_TREE_INSERT) -
+		(1ULL << KSM_EV_GET_KSM_PAGE_RETRY)) &&
+	       !strcmp(p.fn[KFN_GET].sym, "ksm_get_folio") &&
+	       p.fn[KFN_GET].hi == p.fn[KFN_GET].lo + 0x400 && p.seqnr_addr &&
+	       p.dup_head && p.vmemmap_addr,
+	       "probe plan: every function out of line: 14 events from probes, "
+	       "get_ksm_page found as ksm_get_folio with its range (mask %#llx, "
+	       "%s)", (unsigned long long)p.mask, p.fn[KFN_GET].sym);
+	result(p.absent[KSM_EV_GET_KSM_PAGE_RETRY] &&
+	       strstr(p.absent[KSM_EV_GET_KSM_PAGE_RETRY], "goto") &&
+	       strstr(p.absent[KSM_EV_UNSTABLE_TREE_INSERT], "inlined"),
+	       "probe plan: the retry (a goto) and unstable inserts (inlined) "
+	       "are absent, and why (%s; %s)",
+	       p.absent[KSM_EV_GET_KSM_PAGE_RETRY],
+	       p.absent[KSM_EV_UNSTABLE_TREE_INSERT]);
+	/* a kernel with the upstream tracepoints: probes only where better */
+	for (t = 0; t < KSM_EV_FIRST_SERIES; t++)
+		present[t] = true;
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result((p.mask >> KSM_EV_MERGE_WITH_KSM_PAGE & 1) &&
+	       !(p.mask >> KSM_EV_ENTER & 1) && !(p.mask >> KSM_EV_REMOVE_KSM_PAGE & 1) &&
+	       (p.mask >> KSM_EV_STALE_NODE & 1),
+	       "probe plan: with upstream's tracepoints, probes for the series' "
+	       "events and ksm_merge_with_ksm_page (under the lock) only "
+	       "(mask %#llx)", (unsigned long long)p.mask);
+	memset(present, 0, sizeof(present));
+	fake_kallsyms(ks, gaps);
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result(!(p.mask >> KSM_EV_STABLE_TREE_APPEND & 1) &&
+	       !strcmp(p.absent[KSM_EV_STABLE_TREE_APPEND], "not out of line") &&
+	       !(p.mask >> KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE & 1) &&
+	       strstr(p.absent[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE], "clone") &&
+	       (p.mask >> KSM_EV_STALE_NODE & 1) &&
+	       !strcmp(p.fn[KFN_GET].sym, "get_ksm_page.constprop.0") &&
+	       !(p.mask >> KSM_EV_PURGE & 1) == 0 && !p.dup_head,
+	       "probe plan: an inlined function and an .isra clone leave their "
+	       "events absent and named (%s; %s); a clone's range still tells "
+	       "the caller (%s)", p.absent[KSM_EV_STABLE_TREE_APPEND],
+	       p.absent[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE], p.fn[KFN_GET].sym);
+	fake_kallsyms(ks, hidden);
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result(!p.mask && p.why_none && strstr(p.why_none, "kptr_restrict"),
+	       "probe plan: kallsyms with its addresses hidden: no probe, and "
+	       "why (%s)", p.why_none ? p.why_none : "-");
+	snprintf(ks, sizeof(ks), "%s/no-such-kallsyms", dir);
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result(!p.mask && p.why_none && strstr(p.why_none, "unreadable"),
+	       "probe plan: kallsyms unreadable: no probe, and why (%s)",
+	       p.why_none ? p.why_none : "-");
+	snprintf(pmu, sizeof(pmu), "%s/no-kprobe-pmu", dir);
+	setenv("KSMSCOPE_KPROBE_PMU", pmu, 1);
+	ksm_probes_plan(&p, ks, btf, present, false);
+	result(!p.mask && p.why_none && strstr(p.why_none, "kprobes"),
+	       "probe plan: no kprobes in the kernel: no probe, and why (%s)",
+	       p.why_none ? p.why_none : "-");
+	ksm_probes_plan(&p, ks, btf, present, true);
+	result(!p.mask && p.why_none && strstr(p.why_none, "not needed"),
+	       "probe plan: the series' kernel needs none (%s)",
+	       p.why_none ? p.why_none : "-");
+	/*
+	 * A kernel whose functions changed: a made-up BTF where
+	 * stable_tree_append() takes a folio and struct folio lost its
+	 * mapping; __ksm_enter() is as expected, the rest has no prototype
+	 */
+	btf__free(btf);
+	btf = btf__new_empty();
+	if (btf) {
+		int i_t = btf__add_int(btf, "long", 8, BTF_INT_SIGNED), mm, fo,
+		    node, pr, fn, pmm, pfo, pnode;
+
+		mm = btf__add_struct(btf, "mm_struct", 8);
+		btf__add_field(btf, "x", i_t, 0, 0);
+		fo = btf__add_struct(btf, "folio", 8);
+		btf__add_field(btf, "flags", i_t, 0, 0);
+		node = btf__add_struct(btf, "ksm_stable_node", 8);
+		btf__add_field(btf, "kpfn", i_t, 0, 0);
+		/* parameters follow their prototype: pointer types first */
+		pmm = btf__add_ptr(btf, mm);
+		pfo = btf__add_ptr(btf, fo);
+		pnode = btf__add_ptr(btf, node);
+		pr = btf__add_func_proto(btf, i_t);
+		btf__add_func_param(btf, "folio", pfo);
+		btf__add_func_param(btf, "stable_node", pnode);
+		fn = btf__add_func(btf, "stable_tree_append", BTF_FUNC_STATIC, pr);
+		pr = btf__add_func_proto(btf, i_t);
+		btf__add_func_param(btf, "newfolio", pfo);
+		btf__add_func_param(btf, "folio", pfo);
+		btf__add_func(btf, "folio_migrate_ksm", BTF_FUNC_STATIC, pr);
+		pr = btf__add_func_proto(btf, i_t);
+		btf__add_func_param(btf, "mm", pmm);
+		btf__add_func(btf, "__ksm_enter", BTF_FUNC_STATIC, pr);
+		snprintf(pmu, sizeof(pmu), "%s/kprobe-type", dir);
+		setenv("KSMSCOPE_KPROBE_PMU", pmu, 1);
+		snprintf(ks, sizeof(ks), "%s/kallsyms", dir);
+		fake_kallsyms(ks, all);
+		ksm_probes_plan(&p, ks, btf, present, false);
+		result(fn > 0 && !strcmp(p.absent[KSM_EV_STABLE_TREE_APPEND],
+					 "signature changed") &&
+		       !strcmp(p.absent[KSM_EV_MIGRATE_PAGE],
+			       "a field it reads is gone") &&
+		       !strcmp(p.absent[KSM_EV_RMAP_WALK], "no BTF prototype") &&
+		       p.mask == 1ULL << KSM_EV_ENTER,
+		       "probe plan: a changed signature, a field gone, no "
+		       "prototype: those events absent and named (%s; %s; %s), "
+		       "ksm_enter still probed (mask %#llx)",
+		       p.absent[KSM_EV_STABLE_TREE_APPEND],
+		       p.absent[KSM_EV_MIGRATE_PAGE], p.absent[KSM_EV_RMAP_WALK],
+		       (unsigned long long)p.mask);
+		unsetenv("KSMSCOPE_KPROBE_PMU");
+	} else {
+		result(false, "probe plan: a made-up BTF: %s", strerror(errno));
+	}
+	btf__free(btf);
 }
 
 static void i5_baseline_race(const char *dir, FILE *rep)
@@ -313,6 +517,7 @@ int main(void)
 	rb = ring_buffer__new(ksm_bpf_events_fd(&bpf), on_record, NULL, NULL);
 	base = 0xffff888000000000ull;
 	test_plan();
+	test_probe_plan(dir);
 
 	/* I1: removal once per insertion */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);

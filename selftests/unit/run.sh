@@ -32,7 +32,9 @@ if make -s "$B/ksmtop" "$B/ksmtop.clang" "$B/ksmtrace" "$B/ksmtrace.clang" "$B/u
 	tap_run "unit_tests" "$B/unit_tests"
 	# bpf/ksm_events.def against the series' include/trace/events/ksm.h;
 	# ksm_advisor (6.8+) is the one event 6.1 has no counterpart of
-	ours=$("$B/unit_tests" --events | sed 's/ \(upstream\|series\)//' | sort)
+	# (the probe tier's own events, no kernel's tracepoints, aside)
+	ours=$("$B/unit_tests" --events | grep -v '^event [a-z_]* probe ' |
+		sed 's/ \(upstream\|series\)//' | sort)
 	if kern=$(selftests/unit/table.sh kernel/patches 2>&1 | sort); then
 		only=$(comm -3 <(echo "$ours" | grep -v '^event ksm_advisor ') <(echo "$kern"))
 		echo "$only" | sed '/^$/d; s/^\t/#   kernel:  /; /^#/!s/^/#   ours:    /'
@@ -42,6 +44,9 @@ if make -s "$B/ksmtop" "$B/ksmtop.clang" "$B/ksmtrace" "$B/ksmtrace.clang" "$B/u
 		echo "$kern" | sed 's/^/#   /'
 		notok "table: every event's args (names, order, kinds) and every enum value as kernel/patches define them"
 	fi
+	verdict "table: ksm_break_ksm is the probe tier's own, in no kernel's tracepoints" \
+		$("$B/unit_tests" --events | grep -q '^event ksm_break_ksm probe mm:PTR address:U$' &&
+		  ! echo "$kern" | grep -q '^event ksm_break_ksm '; echo $?)
 	verdict "table: ksm_advisor is upstream only, absent from the 6.1 series" \
 		$("$B/unit_tests" --events | grep -q '^event ksm_advisor upstream ' &&
 		  ! echo "$kern" | grep -q '^event ksm_advisor '; echo $?)

@@ -348,7 +348,9 @@ static void test_events(void)
 	for (t = 0; t < KSM_EV_NR; t++)
 		if (!ksm_event_desc[t].name ||
 		    ksm_event_desc[t].nargs > KSM_EV_MAX_ARGS ||
-		    ksm_event_desc[t].series != (t >= KSM_EV_FIRST_SERIES))
+		    ksm_event_desc[t].series != (t >= KSM_EV_FIRST_SERIES &&
+						  t < KSM_EV_FIRST_PROBE) ||
+		    ksm_event_desc[t].probe_only != (t >= KSM_EV_FIRST_PROBE))
 			break;
 	check(t == KSM_EV_NR, "decode: every event type described");
 	att[KSM_EV_MERGE_WITH_KSM_PAGE] = att[KSM_EV_REMOVE_RMAP_ITEM] = true;
@@ -404,7 +406,9 @@ static void test_table(void)
 
 		if (!d->name || !d->help || d->nargs < 1 ||
 		    d->nargs > KSM_EV_MAX_ARGS ||
-		    d->series != (t >= KSM_EV_FIRST_SERIES))
+		    d->series != (t >= KSM_EV_FIRST_SERIES &&
+				   t < KSM_EV_FIRST_PROBE) ||
+		    d->probe_only != (t >= KSM_EV_FIRST_PROBE))
 			snprintf(why, sizeof(why), "event %d: name, help, "
 				 "nargs or origin", t);
 		for (i = 0; i < d->nargs && !why[0]; i++)
@@ -476,7 +480,8 @@ static int dump_events(void)
 	for (t = 0; t < KSM_EV_NR; t++) {
 		const struct ksm_event_desc *d = &ksm_event_desc[t];
 
-		printf("event %s %s", d->name, d->series ? "series" : "upstream");
+		printf("event %s %s", d->name, d->probe_only ? "probe" :
+		       d->series ? "series" : "upstream");
 		for (i = 0; i < d->nargs; i++)
 			printf(" %s:%s", d->arg[i], kinds[d->kind[i]]);
 		printf("\n");

@@ -113,11 +113,21 @@ static void events_part(FILE *f, const struct sample *cur,
 					(double)cur->cnt[t], 1, "tracepoint",
 					ksm_event_desc[t].name);
 	ksm_prom_family(f, NS "tracepoint_attached", "gauge",
-			"1 if the ksm:* tracepoint is attached, 0 if this "
-			"kernel lacks it");
+			"1 if the ksm:* event is attached (its tracepoint, or "
+			"the probe tier's kprobes), 0 if this kernel lacks it");
 	for (t = 0; t < KSM_EV_NR; t++)
-		ksm_prom_sample(f, NS "tracepoint_attached", b->attached[t], 1,
-				"tracepoint", ksm_event_desc[t].name);
+		if (!ksm_event_desc[t].probe_only)
+			ksm_prom_sample(f, NS "tracepoint_attached",
+					b->attached[t], 1, "tracepoint",
+					ksm_event_desc[t].name);
+	ksm_prom_family(f, NS "event_source", "gauge",
+			"1 for each attached event, labelled with where it "
+			"comes from: tracepoint or probe");
+	for (t = 0; t < KSM_EV_NR; t++)
+		if (b->attached[t])
+			ksm_prom_sample(f, NS "event_source", 1, 2, "tracepoint",
+					ksm_event_desc[t].name, "source",
+					ksm_source_name(b->src[t]));
 	one(f, NS "lost_events_total", "counter", "Events the ring buffer had "
 	    "no room for (the invariant checker missed them)",
 	    (double)cur->cnt[KSM_CNT_LOST]);

@@ -26,7 +26,7 @@ struct screen {
 	bool utf8;		/* sparklines in block characters */
 	bool paused;		/* space, p: the frame stays */
 	bool help_on;		/* h, ?: the help page shows */
-	char notice[600];	/* a bold last header line, "" for none */
+	char notice[4096];	/* a bold last header line, "" for none */
 };
 
 /* Take the terminal (curses mode), and give it back. */

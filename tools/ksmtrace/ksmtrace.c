@@ -383,9 +383,9 @@ static int setup_bpf(struct ksmtrace *kt)
 		fprintf(stderr, "ksmtrace: error: %s\n", err);
 		return EXIT_SETUP;
 	}
-	if (!kt->bpf.n_attached) {
-		fprintf(stderr, "ksmtrace: error: the kernel has no ksm:* "
-			"tracepoints (6.4+, or the ksmscope series)\n");
+	if (!kt->bpf.n_attached && !kt->bpf.probes.on) {
+		fprintf(stderr, "ksmtrace: error: nothing to attach: %s\n",
+			kt->bpf.why_none);
 		return EXIT_SETUP;
 	}
 	fprintf(stderr, "%s\n", kt->bpf.summary);
@@ -395,6 +395,7 @@ static int setup_bpf(struct ksmtrace *kt)
 			fprintf(stderr, "ksmtrace: warning: %s is not in this "
 				"kernel\n", ksm_event_desc[t].name);
 	kt->out.stacks_fd = ksm_bpf_map_fd(&kt->bpf, KSM_MAP_STACKS);
+	kt->out.src = kt->bpf.src;
 	ksm_check_init(&kt->checker, &kt->bpf, stdout);
 	if (o->check && o->kmsg) {
 		kt->checker.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);

@@ -4,11 +4,21 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "ksm_bpf.h"
 #include "ksm_evdesc.h"
 #include "ksm_fmt.h"
 #include "output.h"
 
 #define STACK_DEPTH 16		/* as bpf/ksm.bpf.c's "stacks" map */
+
+/* "tracepoint" or "probe": which source made the event */
+static const char *source_of(const struct ksmtrace_out *o,
+			     const struct ksm_event *e)
+{
+	if (!o->src || e->type >= KSM_EV_NR)
+		return "none";
+	return ksm_source_name(o->src[e->type]);
+}
 
 /* The kernel stack of e: a JSON member ,"stack":[...] or indented lines. */
 static void print_stack(const struct ksmtrace_out *o, const struct ksm_event *e)
@@ -41,8 +51,10 @@ static void print_text(const struct ksmtrace_out *o, const struct ksm_event *e)
 	char buf[512];
 
 	ksm_event_format(e, buf, sizeof(buf));
-	fprintf(o->stream, "%12.6f %3u %7u %-15.15s %s\n",
-		(e->ts_ns - o->t0_ns) / 1e9, e->cpu, e->tgid, e->comm, buf);
+	fprintf(o->stream, "%12.6f %3u %7u %-15.15s %s%s\n",
+		(e->ts_ns - o->t0_ns) / 1e9, e->cpu, e->tgid, e->comm, buf,
+		o->src && o->src[e->type % KSM_EV_NR] == KSM_SRC_PROBE ?
+		" [probe]" : "");
 	if (o->stack)
 		print_stack(o, e);
 }
@@ -54,7 +66,8 @@ static void print_json(const struct ksmtrace_out *o, const struct ksm_event *e)
 	fprintf(f, "{\"ts_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
 		(unsigned long long)e->ts_ns, e->cpu, e->tgid, e->pid);
 	ksm_json_str(f, e->comm);
-	fprintf(f, ",\"event\":\"%s\",\"args\":", ksm_event_desc[e->type].name);
+	fprintf(f, ",\"event\":\"%s\",\"source\":\"%s\",\"args\":",
+		ksm_event_desc[e->type].name, source_of(o, e));
 	ksm_event_json_args(f, e);
 	if (o->stack)
 		print_stack(o, e);
@@ -86,10 +99,11 @@ void out_perfetto_event(struct ksmtrace_out *o, const struct ksm_event *e)
 {
 	if (!o->perfetto)
 		return;
-	fprintf(o->perfetto, "%s{\"name\":\"%s\",\"cat\":\"ksm\",\"ph\":\"i\","
+	/* the source as a category too: Perfetto can filter on it */
+	fprintf(o->perfetto, "%s{\"name\":\"%s\",\"cat\":\"ksm,%s\",\"ph\":\"i\","
 		"\"s\":\"t\",\"ts\":%.3f,\"pid\":1,\"tid\":%u,\"args\":",
 		o->perfetto_n++ ? ",\n" : "", ksm_event_desc[e->type].name,
-		(e->ts_ns - o->t0_ns) / 1e3, e->cpu);
+		source_of(o, e), (e->ts_ns - o->t0_ns) / 1e3, e->cpu);
 	ksm_event_json_args(o->perfetto, e);
 	fputc('}', o->perfetto);
 }

@@ -11,13 +11,15 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#include "ksm_records.h"
+#include "ksm_bpf.h"
 
 struct ksmtrace_out {
 	FILE *stream;		/* text or JSON lines: stdout */
 	bool json;		/* -j: JSON lines, else text */
 	bool stack;		/* -K: each event's kernel stack */
 	int stacks_fd;		/* BPF "stacks" map, < 0: none */
+	/* where each event type comes from (enum ksm_source), NULL: unknown */
+	const enum ksm_source *src;
 	__u64 t0_ns;		/* text and Perfetto times count from here */
 	FILE *perfetto;		/* --perfetto FILE, NULL: not asked */
 	unsigned long long perfetto_n;	/* instants written */

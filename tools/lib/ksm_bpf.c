@@ -6,8 +6,10 @@
  * Probing goes by what exists, never by version: a tracepoint is there
  * when BTF has btf_trace_<name> (or tracefs has events/ksm/<name>);
  * tp_btf is tried first and raw_tp is the fallback; the task iterator
- * (mm -> pid) is optional; fentry is only probed (loaded, not attached)
- * and reported, since the tracepoints see everything the tools need.
+ * (mm -> pid) is optional.  Where the kernel lacks the series, the probe
+ * tier (tools/lib/ksm_probes.c) makes what it can of the missing events
+ * from kprobes; fentry is only probed (loaded, not attached) and
+ * reported, never used (docs/kernels.md: RCU Tasks).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 
 #include "ksm_bpf.h"
 #include "ksm_evdesc.h"
+#include "ksm_sysfs.h"
 #include "ksm_util.h"
 #include "ksm.skel.h"
 
@@ -32,9 +35,19 @@ const char *ksm_fidelity_name(enum ksm_fidelity f)
 		return "full";
 	case KSM_FIDELITY_UPSTREAM:
 		return "upstream";
+	case KSM_FIDELITY_PROBES:
+		return "probes";
+	case KSM_FIDELITY_UPSTREAM_PROBES:
+		return "upstream+probes";
 	default:
 		return "counters";
 	}
+}
+
+const char *ksm_source_name(enum ksm_source s)
+{
+	return s == KSM_SRC_TRACEPOINT ? "tracepoint" :
+	       s == KSM_SRC_PROBE ? "probe" : "none";
 }
 
 static bool verbose;
@@ -151,15 +164,26 @@ static struct bpf_program *prog_of(struct ksm_skel *s, int t, bool raw)
 
 /* One attempt: open, choose programs, load.  NULL on failure (errno). */
 static struct ksm_skel *try_load(const struct ksm_bpf *b,
-				 const struct ksm_bpf_opts *o, bool raw, bool iter)
+				 const struct ksm_bpf_opts *o, bool raw, bool iter,
+				 bool probes)
 {
 	struct ksm_skel *s = ksm_skel__open();
-	/* per-node and per-item state only where the series' events feed it */
-	bool full = o->synthetic || b->probe.present[KSM_EV_STABLE_TREE_INSERT];
+	struct ksm_probes none = { 0 };
+	const struct ksm_probes *pp = probes ? &b->probes : &none;
+	/*
+	 * per-node and per-item state only where the series' events (or the
+	 * probes' versions of them) feed it
+	 */
+	bool full = o->synthetic || b->probe.present[KSM_EV_STABLE_TREE_INSERT] ||
+		    (pp->mask >> KSM_EV_STABLE_TREE_APPEND & 1);
 	int t, err;
 
 	if (!s)
 		return NULL;
+	ksm_probes_prepare(pp, s);
+	/* full scans from ksmd's own count where no ksm_stop_scan says it */
+	if (pp->mask && !b->probe.present[KSM_EV_STOP_SCAN])
+		s->rodata->seqnr_addr = pp->seqnr_addr;
 	s->rodata->stream_mask = o->stream_mask;
 	s->rodata->check = o->check;
 	s->rodata->check_full = full;
@@ -180,6 +204,7 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 				 o->ringbuf_bytes : o->stream_mask ?
 				 4u << 20 : 256u << 10);
 	for (t = 0; t < KSM_EV_NR; t++) {
+		/* also where probes make it: the fallback if they fail */
 		bool want = b->probe.present[t] || o->synthetic;
 
 		bpf_program__set_autoload(prog_of(s, t, false), !raw && want);
@@ -195,43 +220,108 @@ static struct ksm_skel *try_load(const struct ksm_bpf *b,
 	return s;
 }
 
+/* names of the events with source src, comma-separated, into buf */
+static int list_events(const struct ksm_bpf *b, enum ksm_source src,
+		       char *buf, size_t len)
+{
+	size_t off = 0;
+	int t, n = 0;
+
+	buf[0] = '\0';
+	for (t = 0; t < KSM_EV_NR; t++) {
+		if (b->src[t] != src || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					n++ ? "," : "", ksm_event_desc[t].name);
+	}
+	return n;
+}
+
+/* why event t is absent, one phrase; the same pointer for the same why */
+static const char *absent_why(const struct ksm_bpf *b, int t)
+{
+	static char none[256];
+
+	if (b->probe.present[t])
+		return "attach failed";
+	if (!b->probes.why_none)
+		return b->probes.absent[t];
+	if (!ksm_probe_needs[t])
+		return "not in this kernel";
+	snprintf(none, sizeof(none), "no tracepoint; no probe: %s",
+		 b->probes.why_none);
+	return none;
+}
+
+/*
+ * The events neither source gives, grouped by why: "name,name (why)".
+ */
+static void list_absent(const struct ksm_bpf *b, char *buf, size_t len)
+{
+	const char *done[KSM_EV_NR];
+	size_t off = 0;
+	int t, u, nd = 0;
+
+	buf[0] = '\0';
+	for (t = 0; t < KSM_EV_NR; t++) {
+		const char *why;
+		bool seen = false;
+		int d, n = 0;
+
+		if (b->attached[t])
+			continue;
+		why = absent_why(b, t);
+		for (d = 0; d < nd; d++)
+			seen |= !strcmp(done[d], why);
+		if (seen)
+			continue;
+		done[nd++] = why;
+		for (u = t; u < KSM_EV_NR && off < len; u++) {
+			if (b->attached[u] || strcmp(absent_why(b, u), why))
+				continue;
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						n++ ? "," : off ? "; " : "",
+						ksm_event_desc[u].name);
+		}
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, " (%s)",
+						why);
+	}
+}
+
 static void summarize(struct ksm_bpf *b, const char *tool)
 {
-	int t, up = 0, up_n = 0, ser = 0, ser_n = 0;
-	char absent[256] = "";
-	size_t off = 0;
+	char tps[1024], prs[1024], absent[1024];
+	int t, ntp, npr, ser = 0, ser_n = 0;
 
-	for (t = 0; t < KSM_EV_NR; t++) {
-		bool series = ksm_event_desc[t].series;
-
-		if (series) {
-			ser_n++;
-			ser += b->attached[t];
-		} else {
-			up_n++;
-			up += b->attached[t];
-		}
-		if (!b->attached[t] && !series && off < sizeof(absent))
-			off += snprintf(absent + off, sizeof(absent) - off,
-					"%s%s", off ? "," : " (absent: ",
-					ksm_event_desc[t].name);
+	for (t = KSM_EV_FIRST_SERIES; t < KSM_EV_FIRST_PROBE; t++) {
+		ser_n++;
+		ser += b->src[t] == KSM_SRC_TRACEPOINT;
 	}
-	if (off && off < sizeof(absent))
-		snprintf(absent + off, sizeof(absent) - off, ")");
-	if (ser == ser_n && up >= up_n - 1)
+	ntp = list_events(b, KSM_SRC_TRACEPOINT, tps, sizeof(tps));
+	npr = list_events(b, KSM_SRC_PROBE, prs, sizeof(prs));
+	list_absent(b, absent, sizeof(absent));
+	if (ser == ser_n)
 		b->fidelity = KSM_FIDELITY_FULL;
+	else if (ntp && npr)
+		b->fidelity = KSM_FIDELITY_UPSTREAM_PROBES;
+	else if (npr)
+		b->fidelity = KSM_FIDELITY_PROBES;
 	else if (b->attached[KSM_EV_MERGE_WITH_KSM_PAGE])
 		b->fidelity = KSM_FIDELITY_UPSTREAM;
 	else
 		b->fidelity = KSM_FIDELITY_COUNTERS;
 	snprintf(b->summary, sizeof(b->summary),
-		 "%s: attached %d ksm tracepoints via %s: upstream %d/%d%s, "
-		 "ksmscope series %d/%d; task iterator %s; fentry %s; "
-		 "fidelity %s", tool, b->n_attached, b->via ? b->via : "-",
-		 up, up_n, absent, ser, ser_n, b->iter_link ? "on" : "off",
+		 "%s: attached %d ksm tracepoints via %s (%s) and %d events "
+		 "from kprobes (%s); absent: %s; task iterator %s; fentry %s; "
+		 "fidelity %s", tool, ntp, b->via ? b->via : "-",
+		 ntp ? tps : "none", npr, npr ? prs : b->probes.why_none ?
+		 b->probes.why_none : "none", absent[0] ? absent : "none",
+		 b->iter_link ? "on" : "off",
 		 b->probe.fentry_err ? (b->probe.fentry_err == EPERM ?
 		 "refused (EPERM), not needed" : "unavailable, not needed") :
-		 "allowed, not needed", ksm_fidelity_name(b->fidelity));
+		 "allowed, not used (its detach can wait on RCU Tasks)",
+		 ksm_fidelity_name(b->fidelity));
 }
 
 /*
@@ -250,52 +340,132 @@ static void set_filters(struct ksm_bpf *b, const struct ksm_bpf_opts *o)
 	b->skel->bss->filter_node = o->filter_node;
 }
 
+/* Nothing attached after all: the counters only, and why in the line. */
+static int counters_only(struct ksm_bpf *b, const char *tool)
+{
+	memset(b->attached, 0, sizeof(b->attached));
+	memset(b->src, 0, sizeof(b->src));
+	b->fidelity = KSM_FIDELITY_COUNTERS;
+	snprintf(b->summary, sizeof(b->summary), "%s: %s; fidelity counters "
+		 "(sysfs and /proc only)", tool, b->why_none);
+	return 0;
+}
+
+/* The probe tier's plan: what kprobes can make of what is missing. */
+static void plan_probes(struct ksm_bpf *b, const struct ksm_bpf_opts *o)
+{
+	struct btf *btf;
+	bool series = b->probe.present[KSM_EV_STABLE_TREE_INSERT];
+
+	if (o->synthetic || o->no_bpf) {
+		memset(&b->probes, 0, sizeof(b->probes));
+		b->probes.why_none = o->no_bpf ? "BPF not used" : "synthetic";
+		return;
+	}
+	btf = btf__parse(b->probe.btf_path, NULL);
+	if (!btf) {
+		memset(&b->probes, 0, sizeof(b->probes));
+		b->probes.why_none = "kernel BTF unreadable";
+		return;
+	}
+	ksm_probes_plan(&b->probes, getenv("KSMSCOPE_KALLSYMS"), btf,
+			b->probe.present, series);
+	btf__free(btf);
+}
+
+/* Probes first, then the tracepoints of the events they do not make. */
+static void attach_all(struct ksm_bpf *b)
+{
+	int t;
+
+	if (b->probes.mask)
+		ksm_probes_attach(&b->probes, b->skel);
+	for (t = 0; t < KSM_EV_NR; t++) {
+		struct bpf_program *p = prog_of(b->skel, t, b->raw);
+
+		if (b->probes.on >> t & 1) {
+			b->attached[t] = true;
+			b->src[t] = KSM_SRC_PROBE;
+			continue;
+		}
+		if (!b->probe.present[t])
+			continue;
+		b->links[t] = bpf_program__attach(p);
+		if (!b->links[t]) {
+			b->attach_err[t] = errno;
+			continue;
+		}
+		b->attached[t] = true;
+		b->src[t] = KSM_SRC_TRACEPOINT;
+		b->n_attached++;
+	}
+}
+
 int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		 size_t len)
 {
-	static const struct { bool raw, iter; } tries[] = {
-		{ false, true }, { false, false }, { true, true }, { true, false },
+	/* with probes first; without, if their programs do not load */
+	static const struct { bool raw, iter, probes; } tries[] = {
+		{ false, true, true }, { false, false, true },
+		{ true, true, true }, { true, false, true },
+		{ false, true, false }, { true, true, false },
+		{ true, false, false },
 	};
 	const char *tool = o->tool ? o->tool : "ksmscope";
 	int err, t, any = 0, last = 0;
+
+	(void)msg;
+	(void)len;
 	size_t i;
 
 	memset(b, 0, sizeof(*b));
 	b->stats_fd = -1;
 	verbose = o->verbose;
 	libbpf_set_print(print_fn);
-	err = ksm_probe(&b->probe, msg, len);
+	err = ksm_probe(&b->probe, b->why_none, sizeof(b->why_none));
 	if (err)
-		return err;
+		return counters_only(b, tool);
+	plan_probes(b, o);
 	for (t = 0; t < KSM_EV_NR; t++)
-		any += b->probe.present[t];
+		any += b->probe.present[t] || (b->probes.mask >> t & 1);
 	if (o->no_bpf || (!any && !o->synthetic)) {
-		summarize(b, tool);
-		snprintf(b->summary, sizeof(b->summary), "%s: %s; fidelity "
-			 "counters (sysfs and /proc only)", tool, o->no_bpf ?
-			 "BPF not used (--counters)" :
-			 "the kernel has no ksm tracepoints");
-		return 0;
+		if (o->no_bpf)
+			snprintf(b->why_none, sizeof(b->why_none), "BPF not "
+				 "used (--counters)");
+		else
+			snprintf(b->why_none, sizeof(b->why_none), "the kernel "
+				 "has no ksm tracepoints and no probes (%s)",
+				 b->probes.why_none ? b->probes.why_none :
+				 "none of KSM's functions is usable");
+		return counters_only(b, tool);
 	}
 	for (i = o->synthetic ? 3 : 0;
 	     i < ARRAY_SIZE(tries) && !b->skel; i++) {
-		b->skel = try_load(b, o, tries[i].raw, tries[i].iter);
+		b->skel = try_load(b, o, tries[i].raw, tries[i].iter,
+				   tries[i].probes);
 		if (!b->skel) {
 			last = errno;
 			continue;
 		}
+		if (!tries[i].probes && b->probes.mask) {
+			b->probes.mask = 0;
+			b->probes.why_none = "their programs did not load; "
+					     "-v shows libbpf's log";
+		}
 		b->raw = tries[i].raw;
 		b->via = b->raw ? "raw_tp" : "tp_btf";
+		b->scans_from_kernel = b->skel->rodata->seqnr_addr != 0;
 		if (tries[i].iter) {
 			b->iter_link = bpf_program__attach_iter(
 					b->skel->progs.ksm_tasks, NULL);
 		}
 	}
 	if (!b->skel) {
-		snprintf(msg, len, "cannot load the BPF programs: %s%s",
-			 strerror(last), o->verbose ? "" :
+		/* the counters are still there: say why there is nothing else */
+		snprintf(b->why_none, sizeof(b->why_none), "cannot load the "
+			 "BPF programs: %s%s", strerror(last), o->verbose ? "" :
 			 " (-v shows libbpf's log)");
-		return -last;
+		return counters_only(b, tool);
 	}
 	if (o->synthetic) {
 		b->synthetic = true;
@@ -305,25 +475,35 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		return 0;
 	}
 	set_filters(b, o);
-	for (t = 0; t < KSM_EV_NR; t++) {
-		struct bpf_program *p = prog_of(b->skel, t,
-						b->raw);
+	attach_all(b);
+	if (!b->n_attached && !b->probes.on) {
+		int f, err = errno;
+		bool any_tp = false;
 
-		if (!b->probe.present[t])
-			continue;
-		b->links[t] = bpf_program__attach(p);
-		if (!b->links[t]) {
-			b->attach_err[t] = errno;
-			continue;
-		}
-		b->attached[t] = true;
-		b->n_attached++;
-	}
-	if (!b->n_attached) {
-		snprintf(msg, len, "cannot attach to any ksm tracepoint: %s",
-			 strerror(errno));
+		for (t = 0; t < KSM_EV_NR; t++)
+			any_tp |= b->probe.present[t];
+
+		for (f = 0; f < KFN_FIRST_RANGE && !b->probes.fn[f].attach_err; f++)
+			;
+		if (f < KFN_FIRST_RANGE)
+			snprintf(b->why_none, sizeof(b->why_none), "cannot "
+				 "attach to any ksm tracepoint or probe (a "
+				 "kprobe on %s: %s)", b->probes.fn[f].sym,
+				 strerror(b->probes.fn[f].attach_err));
+		else if (b->probes.why_none && !any_tp)
+			snprintf(b->why_none, sizeof(b->why_none), "the kernel "
+				 "has no ksm tracepoints, and no probes (%s)",
+				 b->probes.why_none);
+		else if (b->probes.why_none)
+			snprintf(b->why_none, sizeof(b->why_none), "cannot "
+				 "attach to any ksm tracepoint (%s), and no "
+				 "probes (%s)", strerror(err), b->probes.why_none);
+		else
+			snprintf(b->why_none, sizeof(b->why_none), "cannot "
+				 "attach to any ksm tracepoint or probe: %s",
+				 strerror(err));
 		ksm_bpf_close(b);
-		return -EPERM;
+		return counters_only(b, tool);
 	}
 	/* run time stats on while this fd is open: off again when we exit */
 	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -340,6 +520,7 @@ void ksm_bpf_close(struct ksm_bpf *b)
 		b->links[t] = NULL;
 		b->attached[t] = false;
 	}
+	ksm_probes_detach(&b->probes);
 	bpf_link__destroy(b->iter_link);
 	b->iter_link = NULL;
 	if (b->skel)
@@ -536,7 +717,7 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
 		__u32 len = sizeof(info);
 		struct bpf_program *p;
 
-		if (!b->attached[t])
+		if (b->src[t] != KSM_SRC_TRACEPOINT)
 			continue;
 		p = prog_of(b->skel, t, b->raw);
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
@@ -544,6 +725,7 @@ int ksm_bpf_runtime(const struct ksm_bpf *b, __u64 *run_ns, __u64 *run_cnt)
 		*run_ns += info.run_time_ns;
 		*run_cnt += info.run_cnt;
 	}
+	ksm_probes_runtime(&b->probes, b->skel, run_ns, run_cnt);
 	return 0;
 }
 
@@ -591,7 +773,16 @@ int ksm_bpf_map_fd(const struct ksm_bpf *b, enum ksm_bpf_map map)
 
 __u64 ksm_bpf_scans_done(const struct ksm_bpf *b)
 {
-	return b->skel ? b->skel->bss->scans_done : 0;
+	struct ksm_snapshot s;
+
+	if (!b->skel)
+		return 0;
+	/* ksmd's own count, as BPF records it at ksm_exit (ksm_probes.h) */
+	if (b->scans_from_kernel) {
+		ksm_snapshot_read(&s);
+		return (__u64)s.v[KSM_SYS_FULL_SCANS];
+	}
+	return b->skel->bss->scans_done;
 }
 
 int ksm_bpf_inject(struct ksm_bpf *b, int type, const __u64 *args)

@@ -11,12 +11,23 @@
 #include <linux/types.h>
 
 #include "ksm_records.h"
+#include "ksm_probes.h"
 
 enum ksm_fidelity {
 	KSM_FIDELITY_COUNTERS,	/* sysfs/procfs only */
 	KSM_FIDELITY_UPSTREAM,	/* the upstream ksm:* tracepoints */
 	KSM_FIDELITY_FULL,	/* plus every tracepoint of kernel/patches */
+	KSM_FIDELITY_PROBES,	/* no tracepoint: probes (Debian's 6.1) */
+	KSM_FIDELITY_UPSTREAM_PROBES,	/* upstream's and probes (6.12) */
 };
+
+/* where an event comes from */
+enum ksm_source {
+	KSM_SRC_NONE,
+	KSM_SRC_TRACEPOINT,	/* its ksm:* tracepoint (tp_btf or raw_tp) */
+	KSM_SRC_PROBE,		/* made by kprobes (bpf/ksm_probes.h) */
+};
+const char *ksm_source_name(enum ksm_source s);
 const char *ksm_fidelity_name(enum ksm_fidelity f);
 
 /* What probing found; filled by ksm_probe() without loading anything. */
@@ -41,9 +52,13 @@ struct bpf_link;
 struct ksm_bpf {
 	struct ksm_probe probe;
 	struct ksm_skel *skel;
-	bool attached[KSM_EV_NR];
+	bool attached[KSM_EV_NR];	/* from a tracepoint or from probes */
+	enum ksm_source src[KSM_EV_NR];
 	int attach_err[KSM_EV_NR];	/* errno where a present one failed */
+	struct ksm_probes probes;	/* the probe tier's plan and links */
 	bool synthetic;			/* loaded for ksm_bpf_inject() only */
+	bool scans_from_kernel;		/* full scans: ksm_scan.seqnr, read at
+					 * ksm_exit (no ksm_stop_scan) */
 	struct bpf_link *links[KSM_EV_NR];
 	struct bpf_link *iter_link;	/* NULL: no mm -> pid mapping */
 	const char *via;		/* "tp_btf" or "raw_tp", for people */
@@ -52,7 +67,8 @@ struct ksm_bpf {
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 if refused */
 	enum ksm_fidelity fidelity;
 	__u64 filter_mm;		/* the mm filtered on (filter_tgid's) */
-	char summary[512];		/* the one line of what was attached */
+	char summary[4096];		/* the one line of what was attached */
+	char why_none[512];		/* nothing attached: why ("" if some) */
 };
 
 struct ksm_bpf_opts {
@@ -76,8 +92,10 @@ struct ksm_bpf_opts {
 };
 
 /*
- * Probe, load and attach.  Returns 0 (b->summary says what and the
- * fidelity), or -errno with msg set to one line naming the problem.
+ * Probe, load and attach what this kernel allows.  Returns 0: b->summary
+ * says what was attached and from where, and the fidelity; when nothing
+ * could be (no BTF, nothing loads, nothing attaches), the fidelity is
+ * counters and b->why_none says why.  msg: unused, kept for callers.
  */
 int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		 size_t len);

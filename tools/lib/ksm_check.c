@@ -16,9 +16,11 @@
 #define EV(x) (1ULL << KSM_EV_##x)
 /* a node's life: inserted (live, counted), removed (stale, purge) */
 #define NODE_LIFE (EV(STABLE_TREE_INSERT) | EV(STALE_NODE) | EV(PURGE))
-/* an rmap_item's tree: in and out of the unstable and the stable tree */
-#define ITEM_TREE (EV(UNSTABLE_TREE_INSERT) | EV(STABLE_TREE_APPEND) | \
-		   EV(REMOVE_RMAP_ITEM_FROM_TREE) | EV(REMOVE_RMAP_ITEM))
+/* an rmap_item joining and leaving stable nodes */
+#define STABLE_ITEMS (EV(STABLE_TREE_APPEND) | EV(REMOVE_RMAP_ITEM_FROM_TREE) | \
+		      EV(REMOVE_RMAP_ITEM))
+/* ... and the unstable tree (its inserts: the series only) */
+#define ITEM_TREE (EV(UNSTABLE_TREE_INSERT) | STABLE_ITEMS)
 
 /*
  * What each invariant needs attached: every event whose absence would
@@ -40,14 +42,16 @@ const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR] = {
 	[KSM_INV_I4] = { .id = "I4",
 		.what = "merges with a KSM page target a live node's page",
 		.needs = EV(MERGE_WITH_KSM_PAGE) | EV(MIGRATE_PAGE) | NODE_LIFE },
+	/* pages_unshared too where the unstable tree's inserts are seen */
 	[KSM_INV_I5] = { .id = "I5",
 		.what = "counts derived from events agree with "
 			"/sys/kernel/mm/ksm",
-		.needs = ITEM_TREE | NODE_LIFE },
+		.needs = STABLE_ITEMS | NODE_LIFE },
+	/* ksm_stop_scan, or ksmd's own count of full scans (ksm_probes.h) */
 	[KSM_INV_I6] = { .id = "I6",
 		.what = "each append pairs with one removal; nothing stays "
 			"stable after its mm exited",
-		.needs = ITEM_TREE | NODE_LIFE | EV(EXIT) | EV(STOP_SCAN) },
+		.needs = STABLE_ITEMS | NODE_LIFE | EV(EXIT) | EV(STOP_SCAN) },
 	[KSM_INV_I7] = { .id = "I7",
 		.what = "an rmap_item is in one tree at a time",
 		.needs = ITEM_TREE | NODE_LIFE },
@@ -69,17 +73,18 @@ const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR] = {
 #undef EV
 
 int ksm_check_plan(const bool *attached, const bool *present,
-		   const int *attach_err, bool *checkable, char *why,
-		   size_t len)
+		   const int *attach_err, bool merge_locked, bool *checkable,
+		   char *why, size_t len)
 {
 	__u64 missing = 0, series = 0, absent = 0;
 	size_t off = 0;
 	int i, t, n = 0;
 
-	bool order_gap = false;
+	bool order_gap = false, got = false;	/* got: some series event */
 
-	for (t = KSM_EV_FIRST_SERIES; t < KSM_EV_NR; t++) {
+	for (t = KSM_EV_FIRST_SERIES; t < KSM_EV_FIRST_PROBE; t++) {
 		series |= 1ULL << t;
+		got |= attached[t];
 		if (!present[t])
 			absent |= 1ULL << t;
 	}
@@ -91,7 +96,7 @@ int ksm_check_plan(const bool *attached, const bool *present,
 				gap |= 1ULL << t;
 		checkable[i] = !gap;
 		/* the series' event order: judged only where the series is */
-		if (ksm_inv_desc[i].series_order && absent) {
+		if (ksm_inv_desc[i].series_order && absent && !merge_locked) {
 			checkable[i] = false;
 			order_gap = true;
 		}
@@ -101,8 +106,8 @@ int ksm_check_plan(const bool *attached, const bool *present,
 	if (!why || !len)
 		return n;
 	why[0] = '\0';
-	/* a kernel without the series: one reason, not nine */
-	if ((missing & series || order_gap) && absent == series) {
+	/* a kernel without the series (nor probes): one reason, not nine */
+	if ((missing & series || order_gap) && absent == series && !got) {
 		off += (size_t)snprintf(why, len, "the ksmscope series' "
 					"tracepoints: not in this kernel");
 		missing &= ~series;
@@ -138,8 +143,13 @@ void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
 	/* synthetic events (tests): every program loaded, none attached */
 	for (t = 0; t < KSM_EV_NR; t++)
 		all[t] = b->synthetic || b->attached[t];
+	/* ksmd's own count of full scans stands in for ksm_stop_scan */
+	if (b->scans_from_kernel)
+		all[KSM_EV_STOP_SCAN] = true;
+	c->i5_unshared = all[KSM_EV_UNSTABLE_TREE_INSERT];
 	ksm_check_plan(all, b->synthetic ? all : b->probe.present,
-		       b->attach_err, c->checkable, c->missing,
+		       b->attach_err, b->src[KSM_EV_MERGE_WITH_KSM_PAGE] ==
+		       KSM_SRC_PROBE, c->checkable, c->missing,
 		       sizeof(c->missing));
 	ksm_snapshot_read(&c->base);
 	ksm_bpf_counters(b, c->base_cnt);
@@ -457,7 +467,8 @@ int ksm_check_counters(struct ksm_checker *c)
 		return 0;
 	}
 	unshared = s.v[KSM_SYS_PAGES_UNSHARED];
-	want_u = c->i5_base.v[KSM_SYS_PAGES_UNSHARED] +
+	want_u = !c->i5_unshared ? unshared :
+		 c->i5_base.v[KSM_SYS_PAGES_UNSHARED] +
 		 (long long)(a[KSM_EV_UNSTABLE_TREE_INSERT] -
 			     c->i5_cnt[KSM_EV_UNSTABLE_TREE_INSERT]) -
 		 (long long)(a[KSM_CNT_UNSTABLE_OUT] -
@@ -472,9 +483,17 @@ int ksm_check_counters(struct ksm_checker *c)
 				     c->i5_cnt[KSM_CNT_STABLE_OUT]) -
 			 (long long)(a[KSM_CNT_DROPPED_KNOWN] -
 				     c->i5_cnt[KSM_CNT_DROPPED_KNOWN]);
-	else
+	else if (c->i5_unshared)
 		snprintf(c->i5_note, sizeof(c->i5_note), "I5 checks "
 			 "pages_unshared only (stable tree not empty at start)");
+	else
+		snprintf(c->i5_note, sizeof(c->i5_note), "I5 checks nothing "
+			 "(stable tree not empty at start, and no unstable "
+			 "tree inserts)");
+	if (!c->i5_unshared && !c->i5_note[0])
+		snprintf(c->i5_note, sizeof(c->i5_note), "I5 checks "
+			 "pages_shared+pages_sharing only (no unstable tree "
+			 "inserts)");
 	if (unshared == want_u && total == want_t) {
 		c->i5_mismatch_runs = 0;
 		return 1;

@@ -28,11 +28,13 @@ extern const struct ksm_inv_desc ksm_inv_desc[KSM_INV_NR];
  * Which invariants can be checked with these events attached: an
  * invariant only if every event it needs is.  why gets the missing ones
  * and the reason (not in this kernel, or attach failed: error); returns
- * how many are checkable.
+ * how many are checkable.  merge_locked: ksm_merge_with_ksm_page is made
+ * under the mmap lock without the series (by the probe tier), as I8
+ * needs.
  */
 int ksm_check_plan(const bool *attached, const bool *present,
-		   const int *attach_err, bool *checkable, char *why,
-		   size_t len);
+		   const int *attach_err, bool merge_locked, bool *checkable,
+		   char *why, size_t len);
 
 #define KSM_CHECK_PENDING 256
 
@@ -43,6 +45,8 @@ struct ksm_checker {
 	int kmsg_fd;			/* >= 0: each report's first line also
 					 * to the kernel log (/dev/kmsg) */
 	bool checkable[KSM_INV_NR];
+	bool i5_unshared;		/* I5 judges pages_unshared too (the
+					 * unstable tree's inserts are seen) */
 	char missing[400];		/* why the others are not (ksm_check_plan) */
 	unsigned long long found[KSM_INV_NR];	/* confirmed violations */
 	/* I2 suspects waiting for the migration event */

@@ -16,12 +16,17 @@ static const char *const sym_names[KSM_ARG_KIND_NR][KSM_TP_SYM_MAX] = {
 #define KSM__DESC_ROLE(i, a) [i] = KSM_ARG_ROLE a,
 #define KSM__ORIGIN_UPSTREAM false
 #define KSM__ORIGIN_SERIES true
+#define KSM__ORIGIN_PROBE false
+#define KSM__PROBE_UPSTREAM false
+#define KSM__PROBE_SERIES false
+#define KSM__PROBE_PROBE true
 
 const struct ksm_event_desc ksm_event_desc[KSM_EV_NR] = {
 #define KSM_EVENT(id, tp, origin, text, ...) [KSM_EV_##id] = {		\
 	.name = #tp,							\
 	.help = text,							\
 	.series = KSM__ORIGIN_##origin,					\
+	.probe_only = KSM__PROBE_##origin,				\
 	.nargs = KSM_EV_NARGS(__VA_ARGS__),				\
 	.arg = { KSM_EV_EACH(KSM__DESC_ARG, __VA_ARGS__) },		\
 	.kind = { KSM_EV_EACH(KSM__DESC_KIND, __VA_ARGS__) },		\
@@ -40,8 +45,11 @@ const struct ksm_class_desc ksm_class_desc[KSM_CLASS_NR] = {
 
 const char *ksm_sym_name(int kind, __u64 v)
 {
-	if (kind < KSM_ARG_FIRST_ENUM || kind >= KSM_ARG_KIND_NR ||
-	    v >= KSM_TP_SYM_MAX)
+	if (kind < KSM_ARG_FIRST_ENUM || kind >= KSM_ARG_KIND_NR)
+		return NULL;
+	if ((__u32)v == KSM_TP_UNKNOWN)
+		return "unknown";	/* what a probe cannot know */
+	if (v >= KSM_TP_SYM_MAX)
 		return NULL;
 	return sym_names[kind][v];
 }

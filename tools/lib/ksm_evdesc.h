@@ -33,6 +33,7 @@ struct ksm_event_desc {
 	const char *name;		/* tracepoint, in group "ksm" */
 	const char *help;		/* one line */
 	bool series;			/* from kernel/patches, not upstream */
+	bool probe_only;		/* no tracepoint: the probe tier's */
 	int nargs;
 	const char *arg[KSM_EV_MAX_ARGS];
 	unsigned char kind[KSM_EV_MAX_ARGS];	/* enum ksm_arg_kind */
