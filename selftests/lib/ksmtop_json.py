@@ -8,6 +8,9 @@ turns them into TAP).  Modes:
                                     stale/retry/migration/purge rates rose
   live FILE PID FIDELITY PROC_AFTER running kernel, while PID merges
   exact FILE PID MERGING RMAP PROFIT quiescent: equal to /proc
+  tier FILE NAME FIDELITY           any kernel under the mix: that fidelity,
+                                    every rate it can show (not null) rose
+  merging FILE NAME PID MERGING     the pid's merging pages equal /proc's
 """
 import json
 import sys
@@ -39,7 +42,8 @@ def schema(objs, bad, what):
     ok = ok and all(all(k in o for k in KEYS) for o in objs)
     ok = ok and all(all(k in p for k in PROC_KEYS)
                     for o in objs for p in o["processes"])
-    ok = ok and all(o["fidelity"] in ("full", "upstream", "counters")
+    ok = ok and all(o["fidelity"] in ("full", "upstream", "counters",
+                                      "probes", "upstream+probes")
                     for o in objs)
     say(ok, f"{what}: {len(objs)} JSON lines, {bad} unparsable, schema "
         "(settings counters rates processes fidelity overhead violations)")
@@ -89,6 +93,32 @@ def main():
         say(all(o["overhead"]["ns_per_event"] is not None for o in objs),
             "ksmtop (live): overhead (ns/event) reported")
         say(all(o["violations"] == 0 for o in objs), "ksmtop (live): violations 0")
+    elif mode == "tier":
+        name, fidelity = sys.argv[3], sys.argv[4]
+        fid = sorted({o["fidelity"] for o in objs})
+        say(fid == [fidelity], f"ksmtop ({name}): fidelity {fidelity} ({fid})")
+        shown = [k for k in objs[0]["rates"]
+                 if k not in ("unmerges_derived", "pages_scanned") and
+                 peak(objs, k) is not None]
+        # a failed merge needs a page changing under ksmd: a race the
+        # mix may or may not meet, so it is shown but not required
+        flat = [k for k in shown if not peak(objs, k) > 0]
+        need = [k for k in flat if k != "merge_fails"]
+        say(bool(shown) and not need, f"ksmtop ({name}): every rate this "
+            f"kernel shows rose under the mix, merge_fails aside ("
+            f"{len(shown)} shown: {' '.join(shown)}; still 0: "
+            f"{' '.join(flat) or 'none'})")
+        lost = max(o.get("lost_events", 0) for o in objs)
+        viol = max(o["violations"] for o in objs)
+        say(lost == 0 and viol == 0, f"ksmtop ({name}): no lost event "
+            f"({lost}), no violation from its live checks ({viol})")
+    elif mode == "merging":
+        name, pid, want = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        row = [p for p in objs[-1]["processes"] if p["pid"] == pid]
+        got = row[0]["merging_pages"] if row else None
+        say(got == want and want > 0, f"ksmtop ({name}): the held "
+            f"process's merging pages {got} equal /proc/{pid}/"
+            f"ksm_merging_pages ({want})")
     elif mode == "exact":
         pid, merging, rmap, profit = (int(a) for a in sys.argv[3:7])
         row = [p for p in objs[-1]["processes"] if p["pid"] == pid]

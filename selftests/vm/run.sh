@@ -206,40 +206,107 @@ fi
 # script: the reproducer must block where the kernel has the bug and
 # return where it does not, and ksmtop and ksmtrace must exit by
 # themselves next to ksmd at sleep_millisecs 0 on every one of them
-stock_guest() { # stock_guest NAME BZIMAGE MODDIR REPRO
-	local name=$1 k=$2 m=$3 repro=$4 rc chan=$B/vm-$1.out
+measured=$B/kernels-measured.txt
+: >"$measured"
+stock_guest() { # stock_guest NAME BZIMAGE MODDIR REPRO FIDELITY|-
+	local name=$1 k=$2 m=$3 repro=$4 fid=$5 rc chan=$B/vm-$1.out wpid wmerg
 	rm -f "$chan"
-	selftests/vm/run-vm.sh -k "$k" ${m:+-M "$m"} -t "${VM_STOCK_TIMEOUT:-900}" \
+	selftests/vm/run-vm.sh -k "$k" ${m:+-M "$m"} -t "${VM_STOCK_TIMEOUT:-1200}" \
 		-l "$B/vm-$name.console" -o "$chan" \
 		-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" \
 		-f "$B/guest/rcu-tasks-ksmd" -f "$B/guest/stock-vmtest.sh" -f "$B/guest/tap.sh" \
-		-- sh stock-vmtest.sh "$repro" >"$B/vm-$name.run" 2>&1
+		-- sh stock-vmtest.sh "$repro" "$fid" >"$B/vm-$name.run" 2>&1
 	rc=$?
 	grep -a '^vm:' "$B/vm-$name.run" | sed 's/^/#   /'
 	boot_verdicts "$name" $rc || return
-	tap_relay "$name" < <(grep -av '^KSMTOP \|^KSMSCOPE-EXIT=' "$chan")
+	tap_relay "$name" < <(grep -av '^KSMTOP \|^KSMTOPJ \|^WLPROC \|^RELEASE \|^INVARIANTS \|^SOURCES \|^EVJ \|^PFT \|^EVSU \|^KSMSCOPE-EXIT=' "$chan")
 	tap_relay_end "$name: stock-vmtest.sh" "$([ $rc -lt 100 ] && echo $rc || echo 255)"
+	# the held process: ksmtop's row against what the kernel said after it
+	grep -a '^KSMTOP ' "$chan" | cut -c8- >"$B/vm-$name-held.json"
+	read -r _ wpid wmerg < <(grep -a '^WLPROC ' "$chan")
+	json_check merging "$B/vm-$name-held.json" "$name" "${wpid:-0}" "${wmerg:--1}"
+	[ "$fid" = - ] && return
+	grep -a '^KSMTOPJ ' "$chan" | cut -c9- >"$B/vm-$name-ksmtop.json"
+	json_check tier "$B/vm-$name-ksmtop.json" "$name" "$fid"
+	grep -a '^EVJ ' "$chan" | cut -c5- >"$B/vm-$name-ev.jsonl"
+	grep -a '^PFT ' "$chan" | cut -c5- >"$B/vm-$name-ev.perfetto"
+	grep -a '^EVSU ' "$chan" | cut -c6- >"$B/vm-$name-ev.err"
+	tap_lines python3 selftests/lib/sources_check.py "$name" "$B/vm-$name-ev.jsonl" \
+		"$B/vm-$name-ev.perfetto" "$B/vm-$name-ev.err"
+	grep -a '^RELEASE \|^SOURCES \|^INVARIANTS ' "$chan" | sed "s/^/$name /" >>"$measured"
 }
 for line in 6.1 6.12; do
 	if ddir=$(selftests/vm/debian-kernel.sh $line); then
 		echo "# debian $line: $(cat "$ddir/package"), uname -r $(cat "$ddir/release")"
 		ok "debian $line: image fetched or cached ($(cat "$ddir/package"))"
-		stock_guest "debian-$line" "$ddir/vmlinuz" "$ddir/modules" blocks
+		fid=probes
+		[ $line = 6.12 ] && fid=upstream+probes
+		stock_guest "debian-$line" "$ddir/vmlinuz" "$ddir/modules" blocks $fid
 	else
 		notok "debian $line: fetch the current Debian 12 image (selftests/vm/debian-kernel.sh $line)"
 	fi
 done
+# a probe refused: under lockdown=confidentiality the kernel refuses
+# kprobes (and BPF reads of kernel memory); Debian's 6.1 has no
+# tracepoint either: ksmtrace has nothing and says so (exit 2), ksmtop
+# shows the counters and why
+if ddir=$(selftests/vm/debian-kernel.sh 6.1 2>/dev/null); then
+	selftests/vm/run-vm.sh -k "$ddir/vmlinuz" -M "$ddir/modules" -a lockdown=confidentiality \
+		-t 300 -o "$B/vm-lockdown.out" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -- \
+		sh -c 'ksmtrace -d 1; echo "TRACE_RC $?"; ksmtop -b -n 1 -d 0.2 >/dev/null; echo "TOP_RC $?"' \
+		>"$B/vm-lockdown.run" 2>&1
+	grep -a 'ksmtrace: \|ksmtop: ' "$B/vm-lockdown.out" | cut -c1-300 | sed 's/^/#   /'
+	verdict "lockdown (debian 6.1): ksmtrace: nothing to attach, one line, exit 2" \
+		$(grep -aq '^TRACE_RC 2$' "$B/vm-lockdown.out" &&
+		  [ "$(grep -ac '^ksmtrace: ' "$B/vm-lockdown.out")" = 1 ] &&
+		  grep -aq '^ksmtrace: error: nothing to attach: cannot \(load\|attach\)' "$B/vm-lockdown.out"; echo $?)
+	verdict "lockdown (debian 6.1): ksmtop runs on the counters, says why, exit 0" \
+		$(grep -aq '^TOP_RC 0$' "$B/vm-lockdown.out" &&
+		  grep -aq '^ksmtop: cannot \(load\|attach\).*fidelity counters' "$B/vm-lockdown.out"; echo $?)
+fi
 out=$(selftests/vm/debian-kernel.sh 5.10 2>&1); rc=$?
 verdict "debian-kernel.sh: a line it does not know: exit 1, one line ($out)" \
 	$([ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ]; echo $?)
-stock_guest series "$bz" "" returns
+stock_guest series "$bz" "" returns full
 revert=selftests/vm/patches/revert-rcu-tasks-qs.patch
 if rdir=$(EXTRA_PATCHES=$revert kernel/build.sh); then
 	ok "kernel: the series without its RCU Tasks fix built or cached in $rdir"
-	stock_guest series-without-fix "$rdir/arch/x86/boot/bzImage" "" blocks
+	stock_guest series-without-fix "$rdir/arch/x86/boot/bzImage" "" blocks -
 else
-	notok "kernel: build the series with EXTRA_PATCHES=$revert"
+	notok "kernel: build the series without its RCU Tasks fix (EXTRA_PATCHES=$revert)"
 fi
+
+# --- the fourth kernel, this machine's: the same static binaries, a
+# smaller mix (no NUMA node to migrate to, no memory to offline here)
+host_tier() {
+	local json=$B/host-ksmtop.json err=$B/host-ksmtrace.err w rc trc
+	"$B/ksmtop.static" -j -d 1 >"$json" 2>"$B/host-ksmtop.err" &
+	local kt=$!
+	"$B/ksmtrace.static" --check -- sh -c 'for w in merge stale cow exit-merge; do
+		"$0" -n 512 $w >/dev/null 2>&1 || echo "MIXFAIL $w $?"; done' "$B/ksmwl" \
+		>"$B/host-ksmtrace.out" 2>"$err"
+	trc=$?
+	kill -TERM $kt; wait $kt; rc=$?
+	sed 's/^/#   /' "$err" | cut -c1-400
+	verdict "host ($(uname -r)): the mix under ksmtrace.static --check: every workload passed, exit 0 ($trc)" \
+		$([ $trc = 0 ] && ! grep -q MIXFAIL "$B/host-ksmtrace.out"; echo $?)
+	verdict "host: ksmtop.static -j: SIGTERM ends it with status 0 ($rc)" $([ $rc = 0 ]; echo $?)
+	json_check tier "$json" host upstream
+	{ echo "host RELEASE $(uname -r)"
+	  sed -n 's/^\(ksmtrace: attached .*\)/host SOURCES \1/p; s/^\(ksmtrace: invariants .*\)/host INVARIANTS \1/p' "$err"; } >>"$measured"
+}
+ksm_save
+host_tier
+
+# --- docs/kernels.md: the table of what each kernel gives, as measured
+python3 selftests/lib/kernels_table.py "$measured" >"$B/kernels-table.md" 2>"$B/kernels-table.err"
+sed 's/^/#   /' "$B/kernels-table.err"
+sed 's/^/#   /' "$B/kernels-table.md"
+doc=$(sed -n '/^<!-- measured: begin -->$/,/^<!-- measured: end -->$/p' docs/kernels.md | sed '1d;$d')
+verdict "docs/kernels.md: its table of kernels, sources and invariants is the one this run measured" \
+	$([ -n "$doc" ] && [ "$doc" = "$(cat "$B/kernels-table.md")" ]; echo $?)
+[ "$doc" = "$(cat "$B/kernels-table.md")" ] ||
+	diff <(echo "$doc") "$B/kernels-table.md" | head -20 | sed 's/^/#   /'
 
 # --- patch discipline: checkpatch --strict on every patch of the series
 src=$(ls -d "${KSMSCOPE_CACHE:-/var/cache/ksmscope}"/src-* 2>/dev/null | head -1)

@@ -2,7 +2,7 @@
 # selftests/vm/guest/stock-vmtest.sh - runs inside the test VM (busybox
 # sh) on any kernel: Debian's own images as well as the patched one.
 #
-#   stock-vmtest.sh REPRO
+#   stock-vmtest.sh REPRO FIDELITY
 #
 # REPRO says what the RCU Tasks reproducer must find on this kernel:
 # "blocks" (ksmd, at sleep_millisecs 0, holds up RCU Tasks: the kernel
@@ -12,9 +12,16 @@
 # pages, ksmtop and ksmtrace must each start and exit by themselves: a
 # tool that is still running after its time is reported with its state
 # and kernel stack, and ksmd is then slowed (sleep_millisecs 20) so that
-# the guest can finish.  Prints kselftest TAP.
+# the guest can finish.
+#
+# Last, the same binaries under the workload mix: ksmtrace --check runs
+# it and must exit 0 (no violation, no lost event) with FIDELITY on its
+# start-up line; ksmtop -j watches it, and its JSON lines go to the host
+# (KSMTOPJ lines) to check the fidelity and that every rate this kernel
+# can show rose.  Prints kselftest TAP.
 . "$(dirname "$0")/tap.sh"
-repro=${1:?stock-vmtest.sh blocks|returns}
+repro=${1:?stock-vmtest.sh blocks|returns FIDELITY}
+fidelity=${2:?stock-vmtest.sh blocks|returns FIDELITY}
 ksm_save
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo "# kernel $(uname -r) ($(uname -v)); preempt: $(cat /sys/kernel/debug/sched/preempt 2>/dev/null ||
@@ -80,6 +87,9 @@ exits_alone() {
 exits_alone 90 ksmtop ksmtop -b -n 3 --json
 verdict "ksmtop -b -n 3 --json: exits by itself within 90 s (status $tool_rc)" $?
 grep '^{' /tmp/tool.out | tail -1 | sed 's/^/KSMTOP /'
+# what the kernel says of the held process, right after: the host compares
+echo "WLPROC $wl $(cat /proc/$wl/ksm_merging_pages 2>/dev/null || echo -1)"
+echo "RELEASE $(uname -r)"
 exits_alone 90 ksmtrace ksmtrace -d 5
 verdict "ksmtrace -d 5: exits by itself within 90 s (status $tool_rc)" $?
 exits_alone 90 "ksmtrace --check" ksmtrace --check -d 5
@@ -87,4 +97,53 @@ verdict "ksmtrace --check -d 5: exits by itself within 90 s (status $tool_rc)" $
 
 kill $wl 2>/dev/null
 wait $wl 2>/dev/null
+echo 20 >/sys/kernel/mm/ksm/sleep_millisecs
+# FIDELITY "-": the RCU Tasks part only
+[ "$fidelity" = - ] && { tap_done; exit; }
+# an empty stable tree to start from (run=2 removes every node), so that
+# I5 can count the whole tree from the events
+echo 2 >/sys/kernel/mm/ksm/run
+echo 0 >/sys/kernel/mm/ksm/run
+
+# the mix, each workload setting (and restoring) what it needs; hotremove
+# first, while the movable zone is where new pages go
+cat >/tmp/mix.sh <<'EOF'
+for w in hotremove merge stale chain migrate unmerge-all exit-merge cow; do
+	case $w in
+	migrate) args="-n 256 -s 8" ;;
+	hotremove) args="-n 2048" ;;
+	chain) args="-n 64" ;;
+	*) args="-n 512" ;;
+	esac
+	ksmwl $args $w >/tmp/mix-$w.log 2>&1 ||
+		{ echo "MIXFAIL $w $?"; tail -3 /tmp/mix-$w.log | sed 's/^/MIXFAIL   /'; }
+done
+EOF
+ksmtop -j -d 1 >/tmp/ksmtop.json 2>/tmp/ksmtop.err &
+kt=$!
+ksmtrace --check -- sh /tmp/mix.sh >/tmp/check.out 2>/tmp/check.err
+check_rc=$?
+kill -TERM $kt 2>/dev/null
+wait $kt
+top_rc=$?
+sed 's/^/#   /' /tmp/check.err | cut -c1-600
+grep -v '^VIOLATION\|^MIXFAIL' /tmp/check.out | grep '^ksmtrace\|^  ' | head -20 | sed 's/^/#   /'
+grep -A12 '^VIOLATION' /tmp/check.out | head -60 | sed 's/^/#   /'
+grep '^MIXFAIL' /tmp/check.out | sed 's/^/#   /'
+verdict "the mix: every workload passed" $(! grep -q '^MIXFAIL' /tmp/check.out; echo $?)
+verdict "ksmtrace --check over the mix: exit 0 (no violation, no lost event; status $check_rc)" \
+	$([ $check_rc = 0 ]; echo $?)
+verdict "ksmtrace: fidelity $fidelity on its start-up line" \
+	$(grep -q "^ksmtrace: attached .*fidelity $fidelity\$" /tmp/check.err; echo $?)
+grep '^ksmtrace: invariants' /tmp/check.err | sed 's/^/INVARIANTS /'
+grep '^ksmtrace: attached' /tmp/check.err | sed 's/^/SOURCES /'
+head -3 /tmp/ksmtop.err | sed 's/^/#   ksmtop: /'
+verdict "ksmtop -j over the mix: SIGTERM ends it with status 0 ($top_rc)" $([ $top_rc = 0 ]; echo $?)
+sed 's/^/KSMTOPJ /' /tmp/ksmtop.json
+# each event's source, in JSON and Perfetto (checked on the host)
+ksmtrace -j -K --perfetto /tmp/ev.perfetto -- sh -c 'ksmwl -n 64 merge >/dev/null 2>&1' >/tmp/ev.jsonl 2>/tmp/ev.err
+verdict "ksmtrace -j -K --perfetto -- ksmwl merge: exit 0 ($?)" $?
+sed 's/^/EVJ /' /tmp/ev.jsonl
+sed 's/^/PFT /' /tmp/ev.perfetto
+grep '^ksmtrace: attached' /tmp/ev.err | sed 's/^/EVSU /'
 tap_done
