@@ -121,7 +121,7 @@ done
 EOF
 ksmtop -j -d 1 >/tmp/ksmtop.json 2>/tmp/ksmtop.err &
 kt=$!
-ksmtrace --check -- sh /tmp/mix.sh >/tmp/check.out 2>/tmp/check.err
+ksmtrace --check -j -e purge -- sh /tmp/mix.sh >/tmp/check.out 2>/tmp/check.err
 check_rc=$?
 kill -TERM $kt 2>/dev/null
 wait $kt
@@ -133,6 +133,11 @@ grep '^MIXFAIL' /tmp/check.out | sed 's/^/#   /'
 verdict "the mix: every workload passed" $(! grep -q '^MIXFAIL' /tmp/check.out; echo $?)
 verdict "ksmtrace --check over the mix: exit 0 (no violation, no lost event; status $check_rc)" \
 	$([ $check_rc = 0 ]; echo $?)
+# who removed the nodes: run=2 (unmerge-all) and memory hot-remove are
+# told apart, and no removal is of unknown cause
+np() { grep -c "\"event\":\"ksm_purge\".*\"cause\":\"$1\"" /tmp/check.out; }
+verdict "ksm_purge over the mix: cause remove_all $(np remove_all) times, hotremove $(np hotremove), unknown $(np unknown)" \
+	$([ "$(np remove_all)" -gt 0 ] && [ "$(np hotremove)" -gt 0 ] && [ "$(np unknown)" = 0 ]; echo $?)
 verdict "ksmtrace: fidelity $fidelity on its start-up line" \
 	$(grep -q "^ksmtrace: attached .*fidelity $fidelity\$" /tmp/check.err; echo $?)
 grep '^ksmtrace: invariants' /tmp/check.err | sed 's/^/INVARIANTS /'
@@ -140,6 +145,12 @@ grep '^ksmtrace: attached' /tmp/check.err | sed 's/^/SOURCES /'
 head -3 /tmp/ksmtop.err | sed 's/^/#   ksmtop: /'
 verdict "ksmtop -j over the mix: SIGTERM ends it with status 0 ($top_rc)" $([ $top_rc = 0 ]; echo $?)
 sed 's/^/KSMTOPJ /' /tmp/ksmtop.json
+# KSM pages moving between the two NUMA nodes: old and new pfn and node
+ksmtrace -j -e migrate_page -- sh -c 'ksmwl -n 64 -s 2 migrate >/dev/null 2>&1' >/tmp/mig.jsonl 2>/dev/null
+mig() { grep -c "\"old_nid\":$1,\"new_nid\":$2}" /tmp/mig.jsonl; }
+verdict "ksm_migrate_page: $(mig 0 1) moves from node 0 to 1, $(mig 1 0) back, $(grep -c '"old_pfn":\([0-9]*\),"new_pfn":\1,' /tmp/mig.jsonl) with an unchanged pfn" \
+	$([ "$(mig 0 1)" -gt 0 ] && [ "$(mig 1 0)" -gt 0 ] &&
+	  [ "$(grep -c '"old_pfn":\([0-9]*\),"new_pfn":\1,' /tmp/mig.jsonl)" = 0 ]; echo $?)
 # each event's source, in JSON and Perfetto (checked on the host)
 ksmtrace -j -K --perfetto /tmp/ev.perfetto -- sh -c 'ksmwl -n 64 merge >/dev/null 2>&1' >/tmp/ev.jsonl 2>/tmp/ev.err
 verdict "ksmtrace -j -K --perfetto -- ksmwl merge: exit 0 ($?)" $?
