@@ -681,6 +681,54 @@ def vm_kernel_cost(rounds, secs):
     return res
 
 
+def vm_probe_cost(rounds, secs):
+    """The probe tier's cost: Debian's own 6.1 (no ksm:* tracepoint; every
+    event ksmtop counts comes from kprobes) idle, and with ksmtop attached,
+    with and without the invariant checker: ksmd's time per full scan,
+    boots alternating, the guest's clock counting instructions (-i, one
+    vCPU, where ksmtop's user space competes with ksmd)."""
+    d = subprocess.run([os.path.join(ROOT, "selftests/vm/debian-kernel.sh"), "6.1"],
+                       capture_output=True, text=True)
+    if d.returncode:
+        log(f"debian 6.1 image: {d.stderr.strip()}")
+        return [summarize("probe cost (vm, Debian 6.1): + ksmtop / idle (scan rate)", None, None,
+                          [], None, None, "ms/scan", "no Debian image")]
+    ddir = d.stdout.strip().splitlines()[-1]
+    guest = os.path.join(BUILD, "guest")
+    os.makedirs(guest, exist_ok=True)
+    for src, dst in (("ksmwl.static", "ksmwl"), ("ksmtop.static", "ksmtop")):
+        shutil.copy(os.path.join(BUILD, src), os.path.join(guest, dst))
+    wl = f"ksmwl -n 4096 -s {secs:g} scan"
+
+    def with_ksmtop(opts):
+        return f"ksmtop -b -d 1 {opts} >/dev/null 2>&1 & kp=$!; sleep 3; {wl}; kill $kp"
+    cmd = {"idle": wl, "ksmtop": with_ksmtop(""), "ksmtop --no-check": with_ksmtop("--no-check")}
+    times = {k: [] for k in cmd}
+    for r in range(rounds):
+        for name in (list(cmd) if r % 2 == 0 else list(reversed(cmd))):
+            out = subprocess.run([os.path.join(ROOT, "selftests/vm/run-vm.sh"), "-i", "-k",
+                                  os.path.join(ddir, "vmlinuz"), "-M", os.path.join(ddir, "modules"),
+                                  "-t", "600", "-f", os.path.join(guest, "ksmwl"),
+                                  "-f", os.path.join(guest, "ksmtop"), "--", "sh", "-c", cmd[name]],
+                                 capture_output=True, text=True)
+            m = re.search(r"per_scan_ms=([\d.]+)", out.stdout + out.stderr)
+            if m:
+                times[name].append(float(m.group(1)))
+            else:
+                log(f"vm debian 6.1 {name}: no measurement (harness status {out.returncode})")
+        log("vm debian 6.1 round %d: %s" % (r + 1, ", ".join(f"{k} {v[-1]:.2f} ms/scan"
+                                                           for k, v in times.items() if v)))
+    i = times["idle"]
+    res = []
+    for name, note in (("ksmtop", "probes (kprobes), invariant checker on"),
+                       ("ksmtop --no-check", "probes, BPF counting only")):
+        t = times[name]
+        res.append(summarize(f"probe cost (vm, Debian 6.1): + {name} / idle (scan rate)", med(t), med(i),
+                             [y / x for x, y in zip(t, i) if x], None, None, "ms/scan",
+                             f"no target; {note}; one vCPU"))
+    return res
+
+
 def everything(a, scripts, have, secs, rounds, saved, churn):
     """The full benchmark; stops churn half-way (start-up is measured
     with ksmd at rest)."""
@@ -695,6 +743,7 @@ def everything(a, scripts, have, secs, rounds, saved, churn):
     res += startup(scripts, have, 1 if a.smoke else 3)
     if a.vm:
         res += vm_kernel_cost(1 if a.smoke else 2, 5 if a.smoke else 15)
+        res += vm_probe_cost(1 if a.smoke else 2, 5 if a.smoke else 15)
     return res
 
 
