@@ -616,6 +616,21 @@ def startup(scripts, have, rounds):
 
 # ---- the kernel's own cost, in the VM ----
 
+def vm_guest(secs):
+    """The guest's tools (static ksmwl and ksmtop), its workload (ksmd's
+    time per full scan over 4096 pages for secs), and how to run that
+    with ksmtop OPTS attached: (guest dir, workload, with_ksmtop)."""
+    guest = os.path.join(BUILD, "guest")
+    os.makedirs(guest, exist_ok=True)
+    for src, dst in (("ksmwl.static", "ksmwl"), ("ksmtop.static", "ksmtop")):
+        shutil.copy(os.path.join(BUILD, src), os.path.join(guest, dst))
+    wl = f"ksmwl -n 4096 -s {secs:g} scan"
+
+    def with_ksmtop(opts):
+        return f"ksmtop -b -d 1 {opts} >/dev/null 2>&1 & kp=$!; sleep 3; {wl}; kill $kp"
+    return guest, wl, with_ksmtop
+
+
 def vm_kernel_cost(rounds, secs):
     """Patched kernel (tracepoints off) against the same kernel built
     without the series, and patched with ksmtop attached: ksmd's time per
@@ -638,14 +653,7 @@ def vm_kernel_cost(rounds, secs):
                 return [summarize("kernel cost (vm): patched idle / unpatched", None, None, [], 0.99,
                                   "ge", "ms/scan", "kernel build failed")]
             kdirs[k] = b.stdout.strip().splitlines()[-1]
-        guest = os.path.join(BUILD, "guest")
-        os.makedirs(guest, exist_ok=True)
-        for src, dst in (("ksmwl.static", "ksmwl"), ("ksmtop.static", "ksmtop")):
-            shutil.copy(os.path.join(BUILD, src), os.path.join(guest, dst))
-        wl = f"ksmwl -n 4096 -s {secs:g} scan"
-
-        def with_ksmtop(opts):
-            return f"ksmtop -b -d 1 {opts} >/dev/null 2>&1 & kp=$!; sleep 3; {wl}; kill $kp"
+        guest, wl, with_ksmtop = vm_guest(secs)
         cmd = {"patched": ("patched", wl), "unpatched": ("unpatched", wl),
                "ksmtop": ("patched", with_ksmtop("")),
                "ksmtop --no-check": ("patched", with_ksmtop("--no-check")),
@@ -694,14 +702,7 @@ def vm_probe_cost(rounds, secs):
         return [summarize("probe cost (vm, Debian 6.1): + ksmtop / idle (scan rate)", None, None,
                           [], None, None, "ms/scan", "no Debian image")]
     ddir = d.stdout.strip().splitlines()[-1]
-    guest = os.path.join(BUILD, "guest")
-    os.makedirs(guest, exist_ok=True)
-    for src, dst in (("ksmwl.static", "ksmwl"), ("ksmtop.static", "ksmtop")):
-        shutil.copy(os.path.join(BUILD, src), os.path.join(guest, dst))
-    wl = f"ksmwl -n 4096 -s {secs:g} scan"
-
-    def with_ksmtop(opts):
-        return f"ksmtop -b -d 1 {opts} >/dev/null 2>&1 & kp=$!; sleep 3; {wl}; kill $kp"
+    guest, wl, with_ksmtop = vm_guest(secs)
     cmd = {"idle": wl, "ksmtop": with_ksmtop(""), "ksmtop --no-check": with_ksmtop("--no-check")}
     times = {k: [] for k in cmd}
     for r in range(rounds):
