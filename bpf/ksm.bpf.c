@@ -810,6 +810,43 @@ static __always_inline void unmerge(__u64 *ctx, int type, int nargs,
 	s->unmerges++;
 	if (dropped)
 		s->dropped++;
+	else
+		s->stable_outs++;
+}
+
+/*
+ * ksm_enter: the entry of an mm that has none yet is "born": it sees every
+ * event of the mm from its start in KSM, so its counts are the kernel's.
+ */
+static __always_inline void agg_enter(__u64 *ctx, int type, int nargs)
+{
+	__u64 mm = ctx[0];
+	bool fresh = !bpf_map_lookup_elem(&mm_stats, &mm);
+	struct ksm_mm_stats *s = mm_get(ctx, type, nargs, mm, true, false);
+
+	if (!s)
+		return;
+	__sync_fetch_and_add(&s->enters, 1);
+	if (fresh)
+		s->born = 1;
+}
+
+/* ksm_rmap_item_alloc: rmap_item mm address; ksm_rmap_item_free: item mm;
+ * ksm_drop_rmap_item: node rmap_item mm kpfn */
+static __always_inline void agg_rmap_item(__u64 *ctx, int type, int nargs)
+{
+	bool alloc = type == KSM_EV_RMAP_ITEM_ALLOC;
+	__u64 mm = ctx[type == KSM_EV_DROP_RMAP_ITEM ? 2 : 1];
+	struct ksm_mm_stats *s = mm_acc(ctx, type, nargs, mm, alloc, false);
+
+	if (!s)
+		return;
+	if (alloc)
+		s->rmap_allocs++;
+	else if (type == KSM_EV_RMAP_ITEM_FREE)
+		s->rmap_frees++;
+	else
+		s->drops++;
 }
 
 /* The per-mm and per-NUMA-node counts, one handler per event. */
@@ -920,6 +957,14 @@ static __always_inline void aggregate(__u64 *ctx, int type, int nargs)
 		break;
 	case KSM_EV_EXIT:
 		agg_exit(ctx);
+		break;
+	case KSM_EV_ENTER:
+		agg_enter(ctx, type, nargs);
+		break;
+	case KSM_EV_RMAP_ITEM_ALLOC:
+	case KSM_EV_RMAP_ITEM_FREE:
+	case KSM_EV_DROP_RMAP_ITEM:
+		agg_rmap_item(ctx, type, nargs);
 		break;
 	case KSM_EV_STABLE_TREE_INSERT:		/* node chain kpfn nid role */
 		nid_add(ctx[3], 0);

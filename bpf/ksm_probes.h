@@ -318,25 +318,28 @@ int kr_remove_rmap_item_from_tree(struct pt_regs *regs)
 
 struct rmi_walk {
 	__u64 pos;		/* struct hlist_node * of the next rmap_item */
+	__u64 node;
 	__u64 kpfn;
 };
 
-/* upstream's ksm_remove_rmap_item: every rmap_item but the last */
+/*
+ * The node's rmap_items: upstream's ksm_remove_rmap_item for every one but
+ * the last, the series' ksm_drop_rmap_item for all.
+ */
 static long rmi_step(__u32 i, void *data)
 {
 	struct rmi_walk *w = data;
 	struct hlist_node *h = (void *)w->pos;
-	__u64 next, item;
+	__u64 next, item, mm;
 
 	if (!h)
 		return 1;
 	next = (__u64)BPF_CORE_READ(h, next);
-	if (next) {
-		item = w->pos - bpf_core_field_offset(struct ksm_rmap_item,
-						      hlist);
-		EMIT_(KSM_EV_REMOVE_RMAP_ITEM, w->kpfn, item,
-		     (__u64)BPF_CORE_READ((struct ksm_rmap_item *)item, mm));
-	}
+	item = w->pos - bpf_core_field_offset(struct ksm_rmap_item, hlist);
+	mm = (__u64)BPF_CORE_READ((struct ksm_rmap_item *)item, mm);
+	if (next)
+		EMIT_(KSM_EV_REMOVE_RMAP_ITEM, w->kpfn, item, mm);
+	EMIT_(KSM_EV_DROP_RMAP_ITEM, w->node, item, mm, w->kpfn);
 	w->pos = next;
 	return next ? 0 : 1;
 }
@@ -363,8 +366,10 @@ int kp_remove_node_from_stable_tree(struct pt_regs *regs)
 		EMIT(regs, KSM_EV_PURGE, n, kpfn, node_nid(n), 0,
 		     in(ra, hot_lo, hot_hi) ? KSM_TP_PURGE_CAUSE_HOTREMOVE :
 		     KSM_TP_UNKNOWN);
-	if (probe_wants(KSM_EV_REMOVE_RMAP_ITEM)) {
+	if (probe_wants(KSM_EV_REMOVE_RMAP_ITEM) ||
+	    probe_wants(KSM_EV_DROP_RMAP_ITEM)) {
 		w.pos = (__u64)BPF_CORE_READ(node, hlist.first);
+		w.node = n;
 		w.kpfn = kpfn;
 		note_stack(regs);
 		bpf_loop(1 << 16, rmi_step, &w, 0);

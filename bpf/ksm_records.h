@@ -207,7 +207,14 @@ struct ksm_mm_stats {
 	__u64 dropped;		/* ... because the whole node was removed */
 	__u64 unstable_inserts;
 	__u64 appends;		/* rmap_items joining a stable node */
+	/* what /proc/PID/ksm_merging_pages and ksm_stat count (I5 per mm) */
+	__u64 stable_outs;	/* rmap_items leaving a stable node on their own */
+	__u64 drops;		/* ksm_drop_rmap_item: with their node, all */
+	__u64 rmap_allocs;	/* ksm_rmap_item_alloc */
+	__u64 rmap_frees;	/* ksm_rmap_item_free */
+	__u64 enters;		/* ksm_enter */
 	__u64 id;		/* this entry's creation number (see below) */
+	__u64 born;		/* created by ksm_enter: every event counted */
 };
 /* the counters: every field before id */
 #define KSM_MM_NCOUNTS \

@@ -45,7 +45,8 @@ def main():
              "ksm_stable_tree_insert", "ksm_unstable_tree_insert",
              "ksm_stable_tree_append", "ksm_remove_rmap_item_from_tree",
              "ksm_stale_node", "ksm_get_ksm_page_retry", "ksm_migrate_page",
-             "ksm_rmap_walk", "ksm_purge", "ksm_break_ksm"]
+             "ksm_rmap_walk", "ksm_purge", "ksm_rmap_item_alloc",
+             "ksm_rmap_item_free", "ksm_drop_rmap_item", "ksm_break_ksm"]
     evs = [e for e in order if e in evs] + [e for e in evs if e not in order]
     # releases only in the suite's log: Debian's next image must not
     # change the table unless it changes what the tools get

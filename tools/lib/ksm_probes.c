@@ -34,6 +34,7 @@ const __u32 ksm_probe_needs[KSM_EV_NR] = {
 	[KSM_EV_MERGE_ONE_PAGE] = F(MERGE_WITH) | F(MERGE_ONE),
 	[KSM_EV_REMOVE_KSM_PAGE] = F(RMNODE),
 	[KSM_EV_REMOVE_RMAP_ITEM] = F(RMNODE),
+	[KSM_EV_DROP_RMAP_ITEM] = F(RMNODE),
 	[KSM_EV_STABLE_TREE_INSERT] = F(APPEND) | F(CHAIN),
 	[KSM_EV_STABLE_TREE_APPEND] = F(APPEND),
 	[KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE] = F(RMTREE) | F(RMNODE),
@@ -52,6 +53,9 @@ static const char *const no_probe[KSM_EV_NR] = {
 	[KSM_EV_UNSTABLE_TREE_INSERT] = "unstable_tree_search_insert() is "
 					"inlined",
 	[KSM_EV_GET_KSM_PAGE_RETRY] = "an internal goto of get_ksm_page()",
+	[KSM_EV_RMAP_ITEM_ALLOC] = "alloc_rmap_item() and get_next_rmap_item() "
+				   "are inlined",
+	[KSM_EV_RMAP_ITEM_FREE] = "free_rmap_item() is inlined",
 };
 
 /*
