@@ -47,7 +47,7 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
 	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_probes.c \
-	tools/lib/ksm_check.c
+	tools/lib/ksm_check.c tools/lib/ksm_pcheck.c
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \

@@ -311,11 +311,13 @@ static void test_probe_plan(const char *dir)
 	       ((1ULL << KSM_EV_NR) - 1 - (1ULL << KSM_EV_START_SCAN) -
 		(1ULL << KSM_EV_STOP_SCAN) - (1ULL << KSM_EV_ADVISOR) -
 		(1ULL << KSM_EV_UNSTABLE_TREE_INSERT) -
-		(1ULL << KSM_EV_GET_KSM_PAGE_RETRY)) &&
+		(1ULL << KSM_EV_GET_KSM_PAGE_RETRY) -
+		(1ULL << KSM_EV_RMAP_ITEM_ALLOC) -
+		(1ULL << KSM_EV_RMAP_ITEM_FREE)) &&
 	       !strcmp(p.fn[KFN_GET].sym, "ksm_get_folio") &&
 	       p.fn[KFN_GET].hi == p.fn[KFN_GET].lo + 0x400 && p.seqnr_addr &&
 	       p.dup_head && p.vmemmap_addr,
-	       "probe plan: every function out of line: 14 events from probes, "
+	       "probe plan: every function out of line: 15 events from probes, "
 	       "get_ksm_page found as ksm_get_folio with its range (mask %#llx, "
 	       "%s)", (unsigned long long)p.mask, p.fn[KFN_GET].sym);
 	result(p.absent[KSM_EV_GET_KSM_PAGE_RETRY] &&
@@ -480,6 +482,125 @@ static void print_verifier_cost(void)
 	for (t = 0; t < KSM_EV_NR; t++)
 		printf(" %s=%u", ksm_event_desc[t].name + 4, per[t]);
 	printf("\n");
+}
+
+/* a fake /proc/PID for I5 per process (KSMSCOPE_PROC) */
+static void put_proc(const char *root, int pid, long rmap, long merging,
+		     unsigned long long start, bool stat)
+{
+	char d[512], path[600];
+	FILE *f;
+
+	snprintf(d, sizeof(d), "%s/%d", root, pid);
+	mkdir(root, 0755);
+	mkdir(d, 0755);
+	snprintf(path, sizeof(path), "%s/ksm_stat", d);
+	if (stat) {
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "ksm_rmap_items %ld\n", rmap) < 0 || fclose(f))
+			inject_failed++;
+	} else {
+		unlink(path);
+	}
+	put(d, "ksm_merging_pages", merging);
+	snprintf(path, sizeof(path), "%s/stat", d);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d (check_tests) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 "
+			  "20 0 1 0 %llu 0 0\n", pid, start) < 0 || fclose(f))
+		inject_failed++;
+}
+
+static void procs(int times)
+{
+	while (times--)
+		ksm_check_procs(&chk);
+}
+
+/*
+ * I5 per process: events naming this process's real mm (the task
+ * iterator maps it to our pid), its counters from a fake /proc.
+ */
+static void test_procs(const char *dir)
+{
+	char root[512];
+	int pid = getpid();
+	__u64 mm = ksm_bpf_mm_of(&bpf, pid), node = base + 0x1000;
+	unsigned long long j0 = chk.procs.judged;
+
+	snprintf(root, sizeof(root), "%s/proc", dir);
+	setenv("KSMSCOPE_PROC", root, 1);
+	result(mm != 0 && chk.procs.merging && chk.procs.rmap,
+	       "I5 per process: this process's mm is known (%#llx), both "
+	       "counters compared with every event attached",
+	       (unsigned long long)mm);
+	EV(KSM_EV_ENTER, mm);
+	EV(KSM_EV_RMAP_ITEM_ALLOC, ITEM, mm, 0x1000);
+	EV(KSM_EV_RMAP_ITEM_ALLOC, ITEM2, mm, 0x2000);
+	EV(KSM_EV_RMAP_ITEM_ALLOC, ITEM + 0x80, mm, 0x3000);
+	EV(KSM_EV_STABLE_TREE_INSERT, node, 0, PFN(1), 0, PLAIN);
+	EV(KSM_EV_STABLE_TREE_APPEND, node, ITEM, mm, 0x1000, 0, PFN(1), 1);
+	EV(KSM_EV_STABLE_TREE_APPEND, node, ITEM2, mm, 0x2000, 0, PFN(1), 2);
+	put_proc(root, pid, 3, 2, 100, true);
+	procs(4);
+	verdict(KSM_INV_I5, false, "per process: 3 allocated, 2 appended; "
+		"ksm_rmap_items 3, ksm_merging_pages 2");
+	result(chk.procs.judged == j0 + 4, "I5 per process: 4 readings "
+	       "judged (%llu)", chk.procs.judged - j0);
+	/* a dropped node's last rmap_item, the one upstream's event omits */
+	EV(KSM_EV_DROP_RMAP_ITEM, node, ITEM2, mm, PFN(1));
+	EV(KSM_EV_DROP_RMAP_ITEM, node, ITEM, mm, PFN(1));
+	put_proc(root, pid, 3, 2, 100, true);
+	procs(2);
+	verdict(KSM_INV_I5, false, "per process: 2 readings that differ are "
+		"not yet a violation");
+	procs(1);
+	verdict(KSM_INV_I5, true, "per process: both rmap_items dropped with "
+		"their node, ksm_merging_pages stays 2 over 3 readings");
+	result(ksm_check_proc_marked(&chk, mm), "I5 per process: the process "
+	       "is marked for ksmtop");
+	EV(KSM_EV_RMAP_ITEM_FREE, ITEM, mm);
+	put_proc(root, pid, 2, 0, 100, true);
+	procs(4);
+	verdict(KSM_INV_I5, false, "per process: one rmap_item freed, "
+		"ksm_rmap_items 2");
+	/* bad input: none of these is judged, each is counted */
+	j0 = chk.procs.judged;
+	put_proc(root, pid, 9, 9, 100, false);
+	procs(4);
+	verdict(KSM_INV_I5, false, "per process: no ksm_stat (an older kernel) "
+		"is not judged");
+	result(chk.procs.judged == j0 && chk.procs.no_stat >= 4, "I5 per "
+	       "process: no ksm_stat counted (%llu), nothing judged (%llu)",
+	       chk.procs.no_stat, chk.procs.judged - j0);
+	put_proc(root, pid, 9, 9, 200, true);
+	procs(4);
+	verdict(KSM_INV_I5, false, "per process: the pid now another process "
+		"(start time changed) is not judged");
+	result(chk.procs.judged == j0 && chk.procs.gone >= 4, "I5 per process: "
+	       "pid reuse counted as gone (%llu)", chk.procs.gone);
+	{
+		/* hidepid, another pid namespace: the process is not in /proc */
+		char d[600];
+		unsigned long long u0 = chk.procs.unreadable;
+
+		snprintf(d, sizeof(d), "rm -rf %s/%d", root, pid);
+		if (system(d))
+			inject_failed++;
+		procs(4);
+		verdict(KSM_INV_I5, false, "per process: a live process missing "
+			"from /proc (hidepid) is not judged");
+		result(chk.procs.judged == j0 && chk.procs.unreadable >= u0 + 4,
+		       "I5 per process: unreadable counted (%llu)",
+		       chk.procs.unreadable - u0);
+	}
+	EV(KSM_EV_EXIT, mm);
+	put_proc(root, pid, 9, 9, 100, true);
+	procs(4);
+	verdict(KSM_INV_I5, false, "per process: an mm after its ksm_exit is "
+		"not judged");
+	result(chk.procs.judged == j0, "I5 per process: nothing judged after "
+	       "ksm_exit (%llu)", chk.procs.judged - j0);
+	unsetenv("KSMSCOPE_PROC");
 }
 
 int main(void)
@@ -796,6 +917,9 @@ int main(void)
 		drain((unsigned long long[KSM_INV_NR]){ 0 });
 		next();
 	}
+
+	test_procs(dir);
+	next();
 
 	/* the report carries the node's history, oldest first */
 	fflush(rep);

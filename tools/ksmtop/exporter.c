@@ -215,6 +215,11 @@ static void checks_part(FILE *f, const struct ksm_checker *c, bool checking)
 		ksm_prom_sample(f, NS "invariant_violations_total",
 				(double)c->found[i], 1, "invariant",
 				ksm_inv_desc[i].id);
+	ksm_prom_family(f, NS "process_counters_mismatched_total", "counter",
+			"Processes whose /proc KSM counters disagreed with "
+			"their mm's events (I5 per process), since attach");
+	ksm_prom_sample(f, NS "process_counters_mismatched_total",
+			(double)c->procs.marked, 0);
 }
 
 /* the exporter process itself, under the names client libraries use */

@@ -83,8 +83,18 @@ static void take(struct ksmtop *k, struct sample *s)
 static void update(struct ksmtop *k, const struct sample *prev,
 		   const struct sample *cur)
 {
+	int i, j;
+
 	ksmtop_model_update(&k->model, prev, cur,
 			    (long)ksm_check_total(&k->checker));
+	/* the rows whose kernel counters the checker found wrong */
+	k->model.mismatched = (long)k->checker.procs.marked;
+	for (i = 0; i < k->model.nrows && k->checker.procs.marked; i++)
+		for (j = 0; j < cur->ntasks; j++)
+			if ((int)cur->tasks[j].tgid == k->model.rows[i].pid)
+				k->model.rows[i].mismatch =
+					ksm_check_proc_marked(&k->checker,
+							      cur->tasks[j].mm);
 }
 
 static void publish(struct ksmtop *k, const struct sample *cur)
@@ -271,6 +281,7 @@ out:
 	if (k.check_out && k.check_out != stderr)
 		fclose(k.check_out);
 	ksmtop_model_free(&k.model);
+	ksm_check_free(&k.checker);
 	ksm_bpf_close(&k.bpf);
 	ksm_http_close(&k.http);
 	return ret;

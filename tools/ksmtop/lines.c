@@ -201,7 +201,9 @@ void lines_row(const struct row *r, char *line, size_t len)
 		snprintf(d, sizeof(d), "-");
 	else
 		snprintf(d, sizeof(d), "%lld", r->dropped);
-	snprintf(line, len, "%7d %-15.15s %7ld %8ld %5ld %8.1f %7s %7s %7s",
-		 r->pid, r->comm[0] ? r->comm : "?", r->merging, r->rmap,
+	/* '!' after the pid: the kernel's counters disagree with the events */
+	snprintf(line, len, "%6d%c %-15.15s %7ld %8ld %5ld %8.1f %7s %7s %7s",
+		 r->pid, r->mismatch ? '!' : ' ', r->comm[0] ? r->comm : "?",
+		 r->merging, r->rmap,
 		 r->zero, r->profit / 1048576.0, m, u, d);
 }

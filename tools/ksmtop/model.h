@@ -24,6 +24,8 @@ struct row {
 	double merges_s, unmerges_s;	/* < 0: not known */
 	long long dropped;		/* < 0: not known */
 	long long merges, unmerges;	/* since attach; < 0: not known */
+	bool mismatch;			/* its counters disagree with its
+					 * events (I5 per process reported) */
 };
 
 /* the rates kept for sparklines */
@@ -46,6 +48,7 @@ struct ksmtop_model {
 	double ns_per_event, events_s, cpu_pct;	/* < 0 if unknown */
 	__u64 lost;
 	long violations;
+	long mismatched;		/* processes I5 per process reported */
 	struct row *rows;
 	int nrows, nshown;		/* nshown: the first -N of nrows */
 	/* the rates of the last KSM_HIST_LEN intervals */

@@ -76,15 +76,18 @@ void textout_json(const struct ksmtop_model *m, const struct sample *cur)
 		json_num("merges_per_s", r->merges_s, true);
 		json_num("unmerges_per_s", r->unmerges_s, true);
 		if (r->dropped < 0)
-			printf("\"dropped\":null}");
+			printf("\"dropped\":null,");
 		else
-			printf("\"dropped\":%lld}", r->dropped);
+			printf("\"dropped\":%lld,", r->dropped);
+		printf("\"counters_mismatch\":%s}", r->mismatch ? "true" :
+		       "false");
 	}
 	printf("],\"overhead\":{");
 	json_num("ns_per_event", m->ns_per_event, true);
 	json_num("events_per_s", m->events_s, true);
 	json_num("cpu_percent", m->cpu_pct, false);
-	printf("},\"violations\":%ld,\"lost_events\":%llu}\n", m->violations,
+	printf("},\"violations\":%ld,\"processes_mismatched\":%ld,"
+	       "\"lost_events\":%llu}\n", m->violations, m->mismatched,
 	       (unsigned long long)m->lost);
 	fflush(stdout);
 }

@@ -465,6 +465,7 @@ static int setup(struct ksmtrace *kt, int argc, char **argv)
 static int stream(struct ksmtrace *kt)
 {
 	double end = kt->opt.duration > 0 ? ksm_now() + kt->opt.duration : 0;
+	double next_check = ksm_now() + 1;
 
 	while (!stop) {
 		int r = ring_buffer__poll(kt->rb, 100);
@@ -478,6 +479,11 @@ static int stream(struct ksmtrace *kt)
 			return EXIT_SETUP;
 		}
 		ksm_check_poll(&kt->checker, false);
+		/* I5, global and per process, wherever ksmd is quiet */
+		if (kt->opt.check && ksm_now() >= next_check) {
+			ksm_check_counters(&kt->checker);
+			next_check = ksm_now() + 1;
+		}
 		if (kt->opt.first && ksm_check_total(&kt->checker)) {
 			kt->first_hit = true;
 			return 0;
@@ -546,6 +552,10 @@ static void print_summary(const struct ksmtrace *kt, FILE *f, int cmd_status)
 	char cov[512];
 	int k, place, c;
 
+	if (kt->opt.check) {
+		ksm_check_procs_line(ck, cov, sizeof(cov));
+		fprintf(f, "ksmtrace: %s\n", cov);
+	}
 	/* the classes in their summary places (bpf/ksm_events.def) */
 	fprintf(f, "ksmtrace: events");
 	for (place = 1; place <= KSM_CLASS_NR; place++)
@@ -642,6 +652,7 @@ int main(int argc, char **argv)
 cleanup:
 	/* detach and free; a Perfetto file that setup left is closed as is */
 	ring_buffer__free(kt.rb);
+	ksm_check_free(&kt.checker);
 	ksm_bpf_close(&kt.bpf);
 	out_perfetto_close(&kt.out);
 	return ret;

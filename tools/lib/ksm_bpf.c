@@ -439,7 +439,7 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 				 "none of KSM's functions is usable");
 		return counters_only(b, tool);
 	}
-	for (i = o->synthetic ? 3 : 0;
+	for (i = o->synthetic ? 2 : 0;
 	     i < ARRAY_SIZE(tries) && !b->skel; i++) {
 		b->skel = try_load(b, o, tries[i].raw, tries[i].iter,
 				   tries[i].probes);

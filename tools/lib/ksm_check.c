@@ -151,6 +151,7 @@ void ksm_check_init(struct ksm_checker *c, struct ksm_bpf *b, FILE *out)
 		       b->attach_err, b->src[KSM_EV_MERGE_WITH_KSM_PAGE] ==
 		       KSM_SRC_PROBE, c->checkable, c->missing,
 		       sizeof(c->missing));
+	ksm_check_procs_plan(c, all);
 	ksm_snapshot_read(&c->base);
 	ksm_bpf_counters(b, c->base_cnt);
 	for (i = 0; i < 10 && !c->i5_ready; i++)
@@ -451,6 +452,7 @@ int ksm_check_counters(struct ksm_checker *c)
 
 	if (!c->checkable[KSM_INV_I5])
 		return 0;
+	ksm_check_procs(c);
 	if (!quiet_reading(c, a, &s))
 		return 0;
 	if (!c->i5_ready) {

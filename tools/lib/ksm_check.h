@@ -38,6 +38,38 @@ int ksm_check_plan(const bool *attached, const bool *present,
 
 #define KSM_CHECK_PENDING 256
 
+/* I5 per process: one mm_stats entry (mm, id) as its process shows it */
+struct ksm_proc_track {
+	__u64 mm, id;
+	int pid;
+	unsigned long long start_time;	/* /proc/PID/stat: tells pid reuse */
+	bool seen;			/* in this round */
+	bool judged;			/* once at least */
+	bool based[2];			/* [merging, rmap_items]: offset known */
+	long long base[2];		/* kernel's value minus the events' */
+	int runs[2];			/* readings in a row with ... */
+	long long last[2];		/* ... this difference */
+	bool reported[2];
+};
+
+struct ksm_proc_check {
+	bool merging, rmap, profit;	/* what is compared */
+	char why[240];			/* what is not, and why */
+	unsigned long long rounds;	/* ksm_check_procs() calls */
+	unsigned long long judged;	/* process readings compared */
+	unsigned long long based;	/* readings that became an offset */
+	unsigned long long busy;	/* its mm had events meanwhile */
+	unsigned long long gone;	/* exited, exec'ed or pid reused */
+	unsigned long long no_stat;	/* no /proc/PID/ksm_stat */
+	unsigned long long unreadable;	/* not readable (hidepid, pidns) */
+	unsigned long long lost;	/* tracks gone before ever judged */
+	unsigned long long differ;	/* readings that disagreed */
+	unsigned long long marked;	/* processes reported (each once) */
+	int ntrack;
+	size_t cap;
+	struct ksm_proc_track *t;
+};
+
 struct ksm_checker {
 	struct ksm_bpf *b;
 	FILE *out;			/* reports */
@@ -70,6 +102,7 @@ struct ksm_checker {
 	int i5_mismatch_runs;
 	long long i5_last[2];
 	char i5_note[160];
+	struct ksm_proc_check procs;	/* I5 per process */
 };
 
 /* Baseline and which invariants this kernel lets us check. */
@@ -85,6 +118,23 @@ void ksm_check_poll(struct ksm_checker *c, bool final);
  * of a check.
  */
 int ksm_check_counters(struct ksm_checker *c);
+/*
+ * I5 per process, once: every process whose mm BPF counts, its
+ * ksm_merging_pages and ksm_rmap_items against its mm's events, judged
+ * only if nothing changed while /proc was read; a difference reported
+ * once it persists over 3 judged readings.  Returns readings judged.
+ * Called by ksm_check_counters().
+ */
+int ksm_check_procs(struct ksm_checker *c);
+/* Is this mm's process reported by ksm_check_procs() (ksmtop's mark)? */
+bool ksm_check_proc_marked(const struct ksm_checker *c, __u64 mm);
+/* "I5 per process (...): N readings judged, ..." */
+void ksm_check_procs_line(const struct ksm_checker *c, char *buf, size_t len);
+/* What ksm_check_init() decides: which halves, and why not. */
+void ksm_check_procs_plan(struct ksm_checker *c, const bool *attached);
+/* Free its state. */
+void ksm_check_free(struct ksm_checker *c);
+
 /* rmap_items still stable for mms that exited (I6); at the end. */
 void ksm_check_leftovers(struct ksm_checker *c);
 /* Total confirmed violations. */

@@ -95,8 +95,23 @@ unsigned long long ksm_stat_start_time(const char *stat)
 	return field == 22 ? strtoull(s, NULL, 10) : 0;
 }
 
+static int proc_read(const char *root, int pid, long rmap_item_size,
+		     struct ksm_proc *p, bool all);
+
 int ksm_proc_read(const char *root, int pid, long rmap_item_size,
 		  struct ksm_proc *p)
+{
+	return proc_read(root, pid, rmap_item_size, p, false);
+}
+
+int ksm_proc_read_all(const char *root, int pid, long rmap_item_size,
+		      struct ksm_proc *p)
+{
+	return proc_read(root, pid, rmap_item_size, p, true);
+}
+
+static int proc_read(const char *root, int pid, long rmap_item_size,
+		     struct ksm_proc *p, bool all)
 {
 	char path[256], buf[1024];
 	int n;
@@ -108,7 +123,7 @@ int ksm_proc_read(const char *root, int pid, long rmap_item_size,
 	if (n < 0)
 		return n == -ENOENT && !access(path, F_OK) ? -ENODATA : n;
 	ksm_stat_parse(buf, p);
-	if (!p->rmap_items)
+	if (!p->rmap_items && !all)
 		return 0;
 	/* before 6.x ksm_stat lacks ksm_merging_pages: its own file has it */
 	snprintf(path, sizeof(path), "%s/%d/ksm_merging_pages", root, pid);

@@ -37,6 +37,10 @@ long ksm_profit(long merging_pages, long zero_pages, long rmap_items,
 int ksm_proc_read(const char *root, int pid, long rmap_item_size,
 		  struct ksm_proc *p);
 
+/* The same, every file read even for a process without rmap_items. */
+int ksm_proc_read_all(const char *root, int pid, long rmap_item_size,
+		      struct ksm_proc *p);
+
 /*
  * Every process with rmap_items or merging pages.  *out is malloc'ed
  * (free it); returns the count, or -errno when root cannot be read.
