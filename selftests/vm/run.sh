@@ -208,14 +208,14 @@ fi
 # themselves next to ksmd at sleep_millisecs 0 on every one of them
 measured=$B/kernels-measured.txt
 : >"$measured"
-stock_guest() { # stock_guest NAME BZIMAGE MODDIR REPRO FIDELITY|-
-	local name=$1 k=$2 m=$3 repro=$4 fid=$5 rc chan=$B/vm-$1.out wpid wmerg
+stock_guest() { # stock_guest NAME BZIMAGE MODDIR REPRO FIDELITY|- [FORKS]
+	local name=$1 k=$2 m=$3 repro=$4 fid=$5 forks=${6:-clean} rc chan=$B/vm-$1.out wpid wmerg
 	rm -f "$chan"
 	selftests/vm/run-vm.sh -k "$k" ${m:+-M "$m"} -t "${VM_STOCK_TIMEOUT:-1200}" \
 		-l "$B/vm-$name.console" -o "$chan" \
 		-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" \
 		-f "$B/guest/rcu-tasks-ksmd" -f "$B/guest/stock-vmtest.sh" -f "$B/guest/tap.sh" \
-		-- sh stock-vmtest.sh "$repro" "$fid" >"$B/vm-$name.run" 2>&1
+		-- sh stock-vmtest.sh "$repro" "$fid" "$forks" >"$B/vm-$name.run" 2>&1
 	rc=$?
 	grep -a '^vm:' "$B/vm-$name.run" | sed 's/^/#   /'
 	boot_verdicts "$name" $rc || return
@@ -239,9 +239,11 @@ for line in 6.1 6.12; do
 	if ddir=$(selftests/vm/debian-kernel.sh $line); then
 		echo "# debian $line: $(cat "$ddir/package"), uname -r $(cat "$ddir/release")"
 		ok "debian $line: image fetched or cached ($(cat "$ddir/package"))"
-		fid=probes
-		[ $line = 6.12 ] && fid=upstream+probes
-		stock_guest "debian-$line" "$ddir/vmlinuz" "$ddir/modules" blocks $fid
+		# 6.1.y copies a parent's KSM counters into its child (fixed
+		# by kernel/patches/0012, and upstream in 6.17, 6.12.y, 6.6.y)
+		fid=probes forks=bug
+		[ $line = 6.12 ] && fid=upstream+probes forks=clean
+		stock_guest "debian-$line" "$ddir/vmlinuz" "$ddir/modules" blocks $fid $forks
 	else
 		notok "debian $line: fetch the current Debian 12 image (selftests/vm/debian-kernel.sh $line)"
 	fi

@@ -206,11 +206,27 @@ kernel_ksm_tests() {
 }
 
 mix_tests() {
-	for w in ${MIX:-hotremove merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree lazyfree-pair cow exit-merge offline-fork}; do
+	for w in ${MIX:-hotremove merge zero stale chain fork-reclaim migrate numa-prune unmerge-all lazyfree lazyfree-pair cow exit-merge offline-fork fork fork-stopped stale-held}; do
+		if [ $w = stale-held ]; then
+			# stale, its process held 12 s afterwards: the checker
+			# judges its counters while it lives (I5 per process)
+			ksmwl -n 512 -p stale >/tmp/stale-held.out 2>&1 &
+			sp=$!
+			sleep 12
+			kill $sp; wait $sp
+			sed 's/^/# /' /tmp/stale-held.out
+			if grep -q '^ksmwl: stale: ok' /tmp/stale-held.out; then
+				ok "mix: workload $w"
+			else
+				notok "mix: workload $w"
+			fi
+			continue
+		fi
 		case $w in
 		migrate) args="-n 256 -s 8" ;;
 		hotremove) args="-n 2048" ;;
 		chain) args="-n 64" ;;
+		fork*) args="-n 512 -s 6" ;;
 		*) args="-n 512" ;;
 		esac
 		out=$(ksmwl $args $w 2>&1); rc=$?

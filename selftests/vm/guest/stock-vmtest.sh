@@ -22,6 +22,10 @@
 . "$(dirname "$0")/tap.sh"
 repro=${1:?stock-vmtest.sh blocks|returns FIDELITY}
 fidelity=${2:?stock-vmtest.sh blocks|returns FIDELITY}
+# clean: forked children's counters must agree with the events; bug: the
+# kernel copies the parent's counters into the child (6.1 before
+# kernel/patches' fork fix): the checker must say so
+forks=${3:-clean}
 ksm_save
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo "# kernel $(uname -r) ($(uname -v)); preempt: $(cat /sys/kernel/debug/sched/preempt 2>/dev/null ||
@@ -157,4 +161,20 @@ verdict "ksmtrace -j -K --perfetto -- ksmwl merge: exit 0 ($?)" $?
 sed 's/^/EVJ /' /tmp/ev.jsonl
 sed 's/^/PFT /' /tmp/ev.perfetto
 grep '^ksmtrace: attached' /tmp/ev.err | sed 's/^/EVSU /'
+# forks: every process's counters against its mm's events (I5 per process)
+for w in fork fork-stopped; do
+	ksmtrace --check -- ksmwl -n 512 -s 6 $w >/tmp/fk-$w.out 2>/tmp/fk-$w.err
+	frc=$?
+	grep '^ksmtrace: I5 per process\|^ksmwl: .*ok\|^VIOLATION' /tmp/fk-$w.out | cut -c1-400 | sed 's/^/#   /'
+	judged=$(sed -n 's/^ksmtrace: I5 per process.*: \([0-9]*\) readings judged.*/\1/p' /tmp/fk-$w.out)
+	verdict "ksmwl $w under ksmtrace --check: the family's data held" \
+		$(grep -q "^ksmwl: $w: ok stopped" /tmp/fk-$w.out; echo $?)
+	if [ "$forks" = clean ]; then
+		verdict "ksmwl $w: every process's counters agree with the events (${judged:-0} readings judged, exit $frc)" \
+			$([ $frc = 0 ] && [ "${judged:-0}" -gt 0 ]; echo $?)
+	else
+		verdict "ksmwl $w: the kernel's fork bug reported: a child's ksm_merging_pages is its parent's (exit $frc)" \
+			$([ $frc = 1 ] && grep -q '^VIOLATION I5 .*pid [0-9]* (ksmwl): ksm_merging_pages [0-9]*, events say' /tmp/fk-$w.out; echo $?)
+	fi
+done
 tap_done
