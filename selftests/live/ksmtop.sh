@@ -93,7 +93,7 @@ else
 			wait_until 30 shows "ksmtop keys"
 			helpscr=$(screen)
 			tm send-keys -t ksmtop-test x
-			wait_until 30 shows "^ *$wl ksmwl +[0-9]+ "
+			wait_until 30 shows "^ *$wl[ !] ksmwl +[0-9]+ "
 		fi
 		scr=$(screen)
 		echo "$scr" | head -3 | sed 's/^/#   | /'
@@ -104,7 +104,7 @@ else
 			verdict "ksmtop (tmux $size): header shown" \
 				$(echo "$scr" | grep -q "^ksmtop .* fidelity $want" && echo "$scr" | grep -Eq "^ksmd: +run 1"; echo $?)
 			verdict "ksmtop (tmux $size): the workload's row (pid $wl) shown" \
-				$(echo "$scr" | grep -q "PID COMM" && echo "$scr" | grep -Eq "^ *$wl ksmwl +[0-9]+ "; echo $?)
+				$(echo "$scr" | grep -q "PID COMM" && echo "$scr" | grep -Eq "^ *$wl[ !] ksmwl +[0-9]+ "; echo $?)
 			verdict "ksmtop (tmux $size): h shows the help screen" \
 				$(echo "$helpscr" | grep -q "ksmtop keys"; echo $?)
 			# characters, not bytes: the sparklines may be UTF-8
