@@ -226,8 +226,8 @@ def vm(path):
         f"ksmtop --prometheus (vm): the series' classes counted the mix ({fired})")
     att = {dict(k[1])["tracepoint"]: v for k, v in samples.items()
            if k[0] == "ksmscope_tracepoint_attached"}
-    say(len(att) == 18 and sum(att.values()) == 17 and att.get("ksm_advisor") == 0,
-        f"ksmtop --prometheus (vm): 17 of 18 tracepoints attached, "
+    say(len(att) == 21 and sum(att.values()) == 20 and att.get("ksm_advisor") == 0,
+        f"ksmtop --prometheus (vm): 20 of 21 tracepoints attached, "
         f"ksm_advisor (6.8+) absent ({int(sum(att.values()))} attached)")
     checked = {dict(k[1])["invariant"]: v for k, v in samples.items()
                if k[0] == "ksmscope_invariant_checked"}
