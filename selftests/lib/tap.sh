@@ -262,3 +262,25 @@ tap_lines() {
 }
 # json_check ARGS...: selftests/lib/ksmtop_json.py ARGS, as TAP
 json_check() { tap_lines python3 selftests/lib/ksmtop_json.py "$@"; }
+
+# ksm_peers "WORKLOAD=pass|fail|na ...": the peers of the kernel's
+# ksm_functional_tests.c (ksmwl ft-*), each under ksmtrace --check.
+# Each must end as this kernel is expected to: pass (exit 0), fail (exit
+# 1: a bug of this kernel, named in its last line) or na (exit 4: the
+# interface came later, "not on this kernel"); and the checker must stay
+# silent (exit 0: no violation, no lost event) whatever the outcome.
+ksm_peers() {
+	local e w want x rc crc line
+	for e in $1; do
+		w=${e%%=*} want=${e#*=}
+		case $want in pass) x=0 ;; fail) x=1 ;; na) x=4 ;; *) x=bad ;; esac
+		ksmtrace --check -- ksmwl -n 256 "$w" >/tmp/peer-$w.out 2>/tmp/peer-$w.err
+		crc=$?
+		rc=$(sed -n 's/^ksmtrace: events.*; command exit \([0-9]*\)$/\1/p' /tmp/peer-$w.out | tail -1)
+		line=$(grep "^ksmwl: $w: " /tmp/peer-$w.out | tail -1 | cut -c1-240)
+		grep -A3 '^VIOLATION' /tmp/peer-$w.out | head -8 | cut -c1-300 | sed 's/^/#   /'
+		[ $crc = 0 ] || tail -2 /tmp/peer-$w.err | sed 's/^/#   /'
+		verdict "peer $w: $want on this kernel (exit ${rc:-none}: ${line:-no result line}), ksmtrace --check silent (exit $crc)" \
+			$([ "${rc:-none}" = $x ] && [ $crc = 0 ]; echo $?)
+	done
+}

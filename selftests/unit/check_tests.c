@@ -811,6 +811,33 @@ int main(void)
 	ksm_check_leftovers(&chk);
 	verdict(KSM_INV_I6, false, "the same leftover counted once, not again at the next look");
 	next();
+	/*
+	 * the exit is of an mm a live task maps (this process's): it
+	 * entered KSM again and its ksm_enter was not seen, so the exit
+	 * record is not this mm's: noted, not judged
+	 */
+	{
+		__u64 self = ksm_bpf_mm_of(&bpf, getpid());
+		unsigned long long alive = chk.i6_alive;
+		long scans = 10;
+
+		EV(KSM_EV_EXIT, self);
+		EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+		EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, self, 0x1000, 0, PFN(1), 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		ksm_check_leftovers(&chk);
+		verdict(KSM_INV_I6, false, "stable after an exit of its mm, "
+			"but a live task maps the mm (a missed ksm_enter)");
+		result(self && chk.i6_alive == alive + 1, "I6: the live mm "
+		       "noted once (%llu)", chk.i6_alive - alive);
+		EV(KSM_EV_REMOVE_RMAP_ITEM_FROM_TREE, ITEM, NODE, self, 0x1000, PFN(1), 0);
+		verdict(KSM_INV_I6, false, "its removal later finds it stable "
+			"(the checker left BPF's state alone)");
+		EV(KSM_EV_ENTER, self);
+		next();
+	}
 
 	/* the LRU map evicted the node's state: its items are not judged */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);

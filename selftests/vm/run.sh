@@ -83,7 +83,7 @@ rm -f "$chan"
 run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" -o "$chan" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests}; echo KSMTRACE_RC \$?" \
+	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests peers}; echo KSMTRACE_RC \$?" \
 	>"$B/vm-run.out" 2>&1
 rc=$?
 grep -a '^vm:' "$B/vm-run.out" | sed 's/^/#   /'

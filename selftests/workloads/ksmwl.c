@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
@@ -1051,15 +1053,20 @@ static int wl_exit_merge(void)
 			die(1, "fork: %s", strerror(errno));
 		if (!pid) {
 			double t0 = ksm_now();
+			long base;
 			char *q;
 
 			/* children restore nothing: that is the parent's job */
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* counted from what it has now: 6.1.y hands a child
+			 * its parent's count (kernel/patches/0012)
+			 */
+			base = self_merging();
 			q = map_pages(64, 1);
 			fill(q, 64, 2, 13);
-			while (self_merging() < 8)
+			while (self_merging() - base < 8)
 				if (ksm_now() - t0 > timeout_s)
 					_exit(3);
 			_exit(0);
@@ -1482,6 +1489,399 @@ static int wl_exec_child(void)
 	return 0;
 }
 
+/*
+ * Peers of the kernel's own tests: tools/testing/selftests/mm/
+ * ksm_functional_tests.c (6.2 and later) checks what MADV_UNMERGEABLE,
+ * prctl(PR_SET_MEMORY_MERGE) and fork leave behind.  The 6.1 tree has
+ * only ksm_tests.c, so these are our own checks of the same behaviour,
+ * one workload each (ft-*), run in the VM under ksmtrace --check.  A
+ * peer whose interface the kernel does not have (prctl: 6.4, KSM zero
+ * page counters: 6.10) exits 4 and says which kernel brought it; the VM
+ * suite expects exactly that on 6.1, and the test itself on 6.12.
+ */
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* How many pages of [p, p + n pages) map a pfn another one maps too. */
+static long shared_pfns(const char *p, long n)
+{
+	long *v = calloc((size_t)n, sizeof(*v)), i, m = 0, dup = 0;
+
+	if (!v)
+		die(1, "out of memory");
+	for (i = 0; i < n; i++) {
+		long pfn = pfn_of((void *)(p + i * psz));
+
+		if (pfn > 0)	/* 0: pfns hidden; -1: not present */
+			v[m++] = pfn;
+	}
+	qsort(v, (size_t)m, sizeof(*v), cmp_pfn);
+	for (i = 0; i < m; i++)
+		dup += (i > 0 && v[i] == v[i - 1]) ||
+		       (i + 1 < m && v[i] == v[i + 1]);
+	free(v);
+	return dup;
+}
+
+/* A field of /proc/self/ksm_stat, -1 if this kernel has none. */
+static long self_stat(const char *field)
+{
+	char line[128];
+	long v = -1;
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/self/ksm_stat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ' ')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* npages mergeable pages in identical pairs, merged: pfns say so too. */
+static char *ft_merged(unsigned int seed)
+{
+	char *p = map_pages(npages, 1);
+	long dup;
+
+	ksm_start(npages, 0);
+	fill(p, npages, 2, seed);
+	wait_merging(npages);
+	dup = shared_pfns(p, npages);
+	if (dup != npages)
+		die(1, "merged: %ld of %ld pages share a pfn (pagemap), not all",
+		    dup, npages);
+	return p;
+}
+
+static void ft_unmerge(char *p, long n, const char *how)
+{
+	if (madvise(p, n * psz, MADV_UNMERGEABLE))
+		die(1, "%s: madvise(MADV_UNMERGEABLE): %s", how,
+		    strerror(errno));
+}
+
+/*
+ * After MADV_UNMERGEABLE no page of the range is KSM's: no two share a
+ * pfn at once (what the kernel's test checks), and once ksmd has been
+ * over the mm twice (it drops the rmap_items of a vma no longer
+ * mergeable on its next pass) ksm_merging_pages is 0.
+ */
+static void ft_unmerged(const char *p, long n, const char *how)
+{
+	long dup = shared_pfns(p, n), m;
+
+	if (dup)
+		die(1, "%s: still merged after unmerging: %ld of %ld pages "
+		    "share a pfn", how, dup, n);
+	wait_scans(2);
+	m = self_merging();
+	if (m)
+		die(1, "%s: ksm_merging_pages %ld two full scans after "
+		    "unmerging, not 0", how, m);
+}
+
+/* test_unmerge: MADV_UNMERGEABLE unmerges every page of the range. */
+static int wl_ft_unmerge(void)
+{
+	char *p = ft_merged(20);
+
+	ft_unmerge(p, npages, "unmerge");
+	ft_unmerged(p, npages, "unmerge");
+	verify(p, 0, npages, 2, 20, "unmerged");
+	msg("ok unmerged=%ld merging=%ld", npages, self_merging());
+	return 0;
+}
+
+/* test_unmerge_discarded: half of the range is pte_none (MADV_DONTNEED). */
+static int wl_ft_unmerge_discarded(void)
+{
+	char *p = ft_merged(21);
+	long half = npages / 2, i;
+
+	if (madvise(p + half * psz, half * psz, MADV_DONTNEED))
+		die(1, "madvise(MADV_DONTNEED): %s", strerror(errno));
+	ft_unmerge(p, npages, "unmerge-discarded");
+	ft_unmerged(p, npages, "unmerge-discarded");
+	verify(p, 0, half, 2, 21, "unmerged");
+	for (i = half; i < npages; i++)
+		if (!page_is_zero(p, i))
+			die(1, "discarded page %ld reads non-zero", i);
+	msg("ok unmerged=%ld discarded=%ld merging=%ld", half, half,
+	    self_merging());
+	return 0;
+}
+
+/*
+ * test_unmerge_uffd_wp: the merged pages are write-protected with
+ * userfaultfd.  Unmerging must still work: 6.1 breaks COW with a fake
+ * write fault, which uffd-wp turns into SIGBUS, and break_ksm() gives up
+ * silently (fixed upstream in 6.2, in the series by patch 0013).
+ */
+static int wl_ft_unmerge_uffd_wp(void)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_writeprotect wp = { 0 };
+	char *p = ft_merged(22);
+	int uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0)
+		die(1, "userfaultfd: %s (kernel without CONFIG_USERFAULTFD?)",
+		    strerror(errno));
+	if (ioctl(uffd, UFFDIO_API, &api) ||
+	    !(api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP))
+		die(1, "userfaultfd: no write-protect feature: %s",
+		    strerror(errno));
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = npages * psz;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die(1, "UFFDIO_REGISTER (write-protect): %s", strerror(errno));
+	wp.range = reg.range;
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		die(1, "UFFDIO_WRITEPROTECT: %s", strerror(errno));
+	ft_unmerge(p, npages, "unmerge-uffd-wp");
+	ft_unmerged(p, npages, "unmerge-uffd-wp");
+	verify(p, 0, npages, 2, 22, "unmerged under uffd-wp");
+	close(uffd);
+	msg("ok unmerged=%ld under uffd-wp merging=%ld", npages,
+	    self_merging());
+	return 0;
+}
+
+/*
+ * test_prot_none: the merged range is PROT_NONE while it is unmerged.
+ * 6.1's follow_page() does not find a protnone pte's page for
+ * break_ksm(), which gives up silently (fixed upstream in 6.5, in the
+ * series by patch 0014).
+ */
+static int wl_ft_prot_none(void)
+{
+	char *p = ft_merged(23);
+
+	if (mprotect(p, npages * psz, PROT_NONE))
+		die(1, "mprotect(PROT_NONE): %s", strerror(errno));
+	ft_unmerge(p, npages, "prot-none");
+	if (mprotect(p, npages * psz, PROT_READ | PROT_WRITE))
+		die(1, "mprotect(PROT_READ|PROT_WRITE): %s", strerror(errno));
+	ft_unmerged(p, npages, "prot-none");
+	verify(p, 0, npages, 2, 23, "unmerged while PROT_NONE");
+	msg("ok unmerged=%ld while PROT_NONE merging=%ld", npages,
+	    self_merging());
+	return 0;
+}
+
+/* wait for a child that reports through its exit status */
+static int ft_wait(pid_t pid, const char *who)
+{
+	int status;
+
+	if (pid < 0)
+		die(1, "fork: %s", strerror(errno));
+	if (waitpid(pid, &status, 0) != pid)
+		die(1, "waitpid %s: %s", who, strerror(errno));
+	if (!WIFEXITED(status))
+		die(1, "%s: killed by signal %d", who, WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * test_fork_ksm_merging_page_count: a forked child starts with
+ * ksm_merging_pages 0, whatever its parent had (6.1.y copies the
+ * parent's: kernel/patches/0012).
+ */
+static int wl_ft_fork_count(void)
+{
+	char *p = ft_merged(24);
+	long parent = self_merging(), child;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		die(1, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (!pid) {
+		long v = self_merging();
+
+		in_child = 1;
+		_exit(write(fds[1], &v, sizeof(v)) == sizeof(v) ? 0 : 3);
+	}
+	if (ft_wait(pid, "child") || read(fds[0], &child, sizeof(child)) !=
+	    sizeof(child))
+		die(1, "the child could not report its count");
+	close(fds[0]);
+	close(fds[1]);
+	if (child)
+		die(1, "a forked child's ksm_merging_pages is %ld, not 0 "
+		    "(its parent's: %ld)", child, parent);
+	verify(p, 0, npages, 2, 24, "merged, after fork");
+	msg("ok parent merging=%ld child merging=0", parent);
+	return 0;
+}
+
+/*
+ * test_unmerge_zero_pages: with use_zero_pages, pages merged with the
+ * zero page are counted (6.10+: ksm_zero_pages, global and per process)
+ * and MADV_UNMERGEABLE unshares them again.
+ */
+static long ft_zero_merged(char **pp)
+{
+	double t0 = ksm_now();
+	char *p;
+
+	if (ksm_read("ksm_zero_pages") < 0 || self_stat("ksm_zero_pages") < 0)
+		die(EXIT_SKIP, "not on this kernel: no ksm_zero_pages (6.10+; "
+		    "before, KSM's zero pages are neither counted nor "
+		    "unshared)");
+	p = map_pages(npages, 1);
+	ksm_start(npages, 0);
+	set("use_zero_pages", 1);
+	memset(p, 0x11, npages * psz);
+	memset(p, 0, npages * psz);
+	while (self_stat("ksm_zero_pages") < npages)
+		if (ksm_now() - t0 > timeout_s)
+			die(1, "only %ld of %ld pages merged with the zero page "
+			    "after %ds", self_stat("ksm_zero_pages"), npages,
+			    timeout_s);
+		else
+			usleep(20000);
+	*pp = p;
+	return ksm_read("ksm_zero_pages");
+}
+
+static int wl_ft_unmerge_zero(void)
+{
+	char *p;
+	long global = ft_zero_merged(&p), after;
+
+	if (global < npages)
+		die(1, "global ksm_zero_pages %ld below this process's %ld",
+		    global, npages);
+	ft_unmerge(p, npages, "unmerge-zero");
+	after = ksm_read("ksm_zero_pages");
+	if (self_stat("ksm_zero_pages") || after != global - npages)
+		die(1, "after MADV_UNMERGEABLE: ksm_zero_pages %ld (not 0), "
+		    "global %ld (not %ld)", self_stat("ksm_zero_pages"), after,
+		    global - npages);
+	if (!page_is_zero(p, 0) || !page_is_zero(p, npages - 1))
+		die(1, "unshared zero pages do not read zero");
+	msg("ok zero_pages=%ld unshared, global %ld -> %ld", npages, global,
+	    after);
+	return 0;
+}
+
+/*
+ * test_fork_global_ksm_zero_pages_count: a child maps its parent's KSM
+ * zero pages: the global count grows by them at fork and shrinks back
+ * when the child unshares them.
+ */
+static int wl_ft_fork_zero(void)
+{
+	char *p;
+	long before = ft_zero_merged(&p), after;
+	pid_t pid = fork();
+
+	if (!pid) {
+		in_child = 1;
+		if (self_stat("ksm_zero_pages") != npages)
+			_exit(3);
+		if (ksm_read("ksm_zero_pages") != before + npages)
+			_exit(5);
+		_exit(madvise(p, npages * psz, MADV_UNMERGEABLE) ? 4 : 0);
+	}
+	switch (ft_wait(pid, "child")) {
+	case 0:
+		break;
+	case 3:
+		die(1, "the child did not inherit the %ld KSM zero pages it "
+		    "maps", npages);
+	case 5:
+		die(1, "global ksm_zero_pages did not grow by the child's %ld "
+		    "at fork", npages);
+	default:
+		die(1, "the child could not unmerge its zero pages");
+	}
+	after = ksm_read("ksm_zero_pages");
+	if (after != before)
+		die(1, "global ksm_zero_pages %ld after the child unshared its "
+		    "copy, %ld before the fork", after, before);
+	msg("ok global zero_pages %ld before fork, %ld after the child", before,
+	    after);
+	return 0;
+}
+
+/*
+ * test_prctl, test_prctl_fork, test_prctl_fork_exec, test_prctl_unmerge:
+ * PR_SET_MEMORY_MERGE (6.4) makes every vma mergeable, survives fork
+ * and exec, and clearing it unmerges.
+ */
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#define PR_GET_MEMORY_MERGE 68
+#endif
+static int wl_ft_prctl(void)
+{
+	char *p;
+	pid_t pid;
+
+	if (prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		die(EXIT_SKIP, "not on this kernel: no PR_SET_MEMORY_MERGE "
+		    "(6.4+)");
+	if (prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0))
+		die(1, "PR_SET_MEMORY_MERGE 1: %s", strerror(errno));
+	if (prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) != 1)
+		die(1, "PR_GET_MEMORY_MERGE is not 1 after setting it");
+	p = map_pages(npages, 0);	/* no madvise: the prctl does it */
+	ksm_start(npages, 0);
+	fill(p, npages, 2, 25);
+	wait_merging(npages);
+	/* a forked child still has it, and so does an exec'ed one */
+	pid = fork();
+	if (!pid) {
+		in_child = 1;
+		_exit(prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) == 1 ? 0 : 3);
+	}
+	if (ft_wait(pid, "child"))
+		die(1, "a forked child lost PR_SET_MEMORY_MERGE");
+	pid = fork();
+	if (!pid) {
+		in_child = 1;
+		execl("/proc/self/exe", "ksmwl", "ft-prctl-exec", (char *)NULL);
+		_exit(5);
+	}
+	switch (ft_wait(pid, "exec'ed child")) {
+	case 0:
+		break;
+	case 5:
+		die(1, "exec /proc/self/exe failed");
+	default:
+		die(1, "an exec'ed child lost PR_SET_MEMORY_MERGE");
+	}
+	if (prctl(PR_SET_MEMORY_MERGE, 0, 0, 0, 0))
+		die(1, "PR_SET_MEMORY_MERGE 0: %s", strerror(errno));
+	ft_unmerged(p, npages, "prctl 0");
+	verify(p, 0, npages, 2, 25, "unmerged by the prctl");
+	msg("ok merged=%ld by prctl, kept over fork and exec, unmerged by "
+	    "clearing it", npages);
+	return 0;
+}
+
+/* ft-prctl's exec'ed child: PR_SET_MEMORY_MERGE survived exec */
+static int wl_ft_prctl_exec(void)
+{
+	return prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) == 1 ? 0 : 3;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1510,6 +1910,21 @@ static const struct {
 	  "generations" },
 	{ "fork-stopped", wl_fork_stopped, "the same, forked with ksmd stopped" },
 	{ "exec-child", wl_exec_child, "(fork's exec'ed child) counters 0" },
+	{ "ft-unmerge", wl_ft_unmerge, "peer: MADV_UNMERGEABLE unmerges all" },
+	{ "ft-unmerge-discarded", wl_ft_unmerge_discarded,
+	  "peer: the same with half the range discarded" },
+	{ "ft-unmerge-uffd-wp", wl_ft_unmerge_uffd_wp,
+	  "peer: the same under userfaultfd write-protect" },
+	{ "ft-prot-none", wl_ft_prot_none, "peer: the same while PROT_NONE" },
+	{ "ft-fork-count", wl_ft_fork_count,
+	  "peer: a forked child's ksm_merging_pages is 0" },
+	{ "ft-unmerge-zero", wl_ft_unmerge_zero,
+	  "peer: KSM zero pages counted and unshared (6.10+)" },
+	{ "ft-fork-zero", wl_ft_fork_zero,
+	  "peer: global ksm_zero_pages over fork (6.10+)" },
+	{ "ft-prctl", wl_ft_prctl,
+	  "peer: PR_SET_MEMORY_MERGE, over fork and exec (6.4+)" },
+	{ "ft-prctl-exec", wl_ft_prctl_exec, "(ft-prctl's exec'ed child)" },
 };
 
 static void usage(FILE *out)
@@ -1518,7 +1933,7 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: ksmwl [-n PAGES] [-s SECONDS] [-t TIMEOUT] [-r RATE] [-p] WORKLOAD\n");
 	for (i = 0; i < ARRAY_SIZE(workloads); i++)
-		fprintf(out, "  %-13s %s\n", workloads[i].name, workloads[i].help);
+		fprintf(out, "  %-21s %s\n", workloads[i].name, workloads[i].help);
 }
 
 int main(int argc, char **argv)

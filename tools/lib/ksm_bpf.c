@@ -673,17 +673,25 @@ out:
 	return (int)n;
 }
 
+int ksm_bpf_tasks_all(const struct ksm_bpf *b, struct ksm_task_rec **out)
+{
+	int n;
+
+	*out = NULL;
+	if (!b->skel || !b->iter_link)
+		return -ENOENT;
+	b->skel->bss->iter_all = 1;
+	n = ksm_bpf_tasks(b, out);
+	b->skel->bss->iter_all = 0;
+	return n;
+}
+
 __u64 ksm_bpf_mm_of(const struct ksm_bpf *b, int tgid)
 {
 	struct ksm_task_rec *t = NULL;
 	__u64 mm = 0;
-	int n, i;
+	int n = ksm_bpf_tasks_all(b, &t), i;
 
-	if (!b->skel || !b->iter_link)
-		return 0;
-	b->skel->bss->iter_all = 1;
-	n = ksm_bpf_tasks(b, &t);
-	b->skel->bss->iter_all = 0;
 	for (i = 0; i < n; i++)
 		if ((int)t[i].tgid == tgid)
 			mm = t[i].mm;

@@ -113,6 +113,8 @@ struct ksm_mm_entry {
 int ksm_bpf_mms(const struct ksm_bpf *b, struct ksm_mm_entry **out);
 /* mm -> process from the task iterator; *out malloc'ed; count or -errno */
 int ksm_bpf_tasks(const struct ksm_bpf *b, struct ksm_task_rec **out);
+/* The same for every process with an mm, KSM's or not. */
+int ksm_bpf_tasks_all(const struct ksm_bpf *b, struct ksm_task_rec **out);
 /* The mm_struct of a process (task iterator), 0 if none or unknown. */
 __u64 ksm_bpf_mm_of(const struct ksm_bpf *b, int tgid);
 /* Per-NUMA-node stats, out[KSM_MAX_NIDS]; 0 or -errno */

@@ -519,6 +519,50 @@ int ksm_check_counters(struct ksm_checker *c)
 	return 1;
 }
 
+/* reported already: each (rmap_item, node incarnation) once */
+static bool i6_seen(struct ksm_checker *c, __u64 item, __u64 node, __u64 gen)
+{
+	size_t i;
+
+	for (i = 0; i < c->i6_nreported; i++)
+		if (c->i6_reported[i].item == item &&
+		    c->i6_reported[i].node == node &&
+		    c->i6_reported[i].gen == gen)
+			return true;
+	if (!ksm_grow(&c->i6_reported, &c->i6_cap, c->i6_nreported,
+		      sizeof(*c->i6_reported))) {
+		c->i6_reported[c->i6_nreported].item = item;
+		c->i6_reported[c->i6_nreported].node = node;
+		c->i6_reported[c->i6_nreported++].gen = gen;
+	}
+	return false;
+}
+
+/*
+ * A live task maps this mm: it entered KSM again after the exit the
+ * checker holds (ksm_enter's return probe can be missed), so the exit
+ * record is not this mm's.  Said once per mm, never judged.
+ */
+static bool i6_alive(struct ksm_checker *c, const struct ksm_task_rec *t,
+		     int nt, __u64 mm)
+{
+	int i;
+
+	for (i = 0; i < nt; i++)
+		if (t[i].mm == mm)
+			break;
+	if (i == nt)
+		return false;
+	if (!i6_seen(c, mm, 0, 0)) {
+		c->i6_alive++;
+		fprintf(c->out, "note: I6: mm 0x%llx exited, then entered KSM "
+			"again unseen: pid %u (%.16s) maps it; its rmap_items "
+			"are not judged\n", (unsigned long long)mm, t[i].tgid,
+			t[i].comm);
+	}
+	return true;
+}
+
 void ksm_check_leftovers(struct ksm_checker *c)
 {
 	int ifd = ksm_bpf_map_fd(c->b, KSM_MAP_ITEMS);
@@ -526,9 +570,12 @@ void ksm_check_leftovers(struct ksm_checker *c)
 	int nfd = ksm_bpf_map_fd(c->b, KSM_MAP_NODES);
 	__u64 key, next, *prev = NULL;
 	struct ksm_item_state is;
+	struct ksm_task_rec *tasks = NULL;
+	int nt;
 
 	if (!c->checkable[KSM_INV_I6] || ifd < 0 || xfd < 0)
 		return;
+	nt = ksm_bpf_tasks_all(c->b, &tasks);
 	while (!bpf_map_get_next_key(ifd, prev, &next)) {
 		struct ksm_exit_state x;
 		struct ksm_node_state ns;
@@ -553,11 +600,17 @@ void ksm_check_leftovers(struct ksm_checker *c)
 		if (bpf_map_lookup_elem(nfd, &is.node, &ns) ||
 		    (ns.flags & KSM_NODE_DEAD) || ns.gen != is.node_gen)
 			continue;
+		if (i6_alive(c, tasks, nt, is.mm))
+			continue;
+		/*
+		 * reported once; BPF's state is left alone (rewriting it
+		 * here would race with the events that change it)
+		 */
+		if (i6_seen(c, key, is.node, is.node_gen))
+			continue;
 		ksm_check_report(c, KSM_INV_I6, "rmap_item still stable two "
 				 "full scans after its mm exited",
 				 is.node, key, NULL);
-		/* reported once: ksmtop looks again every few intervals */
-		is.state = KSM_ITEM_NONE;
-		bpf_map_update_elem(ifd, &key, &is, BPF_EXIST);
 	}
+	free(tasks);
 }

@@ -103,6 +103,12 @@ struct ksm_checker {
 	long long i5_last[2];
 	char i5_note[160];
 	struct ksm_proc_check procs;	/* I5 per process */
+	/* I6 leftovers reported (and mms found alive), each once */
+	struct {
+		__u64 item, node, gen;
+	} *i6_reported;
+	size_t i6_nreported, i6_cap;
+	unsigned long long i6_alive;	/* exit records a live task overruled */
 };
 
 /* Baseline and which invariants this kernel lets us check. */

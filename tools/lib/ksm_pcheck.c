@@ -331,4 +331,7 @@ void ksm_check_free(struct ksm_checker *c)
 	c->procs.t = NULL;
 	c->procs.ntrack = 0;
 	c->procs.cap = 0;
+	free(c->i6_reported);
+	c->i6_reported = NULL;
+	c->i6_nreported = c->i6_cap = 0;
 }

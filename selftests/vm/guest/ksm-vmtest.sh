@@ -239,13 +239,21 @@ mix_tests() {
 	done
 }
 
+# the peers of ksm_functional_tests.c on the series: unmerging under
+# uffd-wp (patch 0013) and PROT_NONE (0014) and a fork's counters (0012)
+# hold; prctl (6.4) and the KSM zero page counters (6.10) are not on 6.1
+peer_tests() {
+	ksm_peers "ft-unmerge=pass ft-unmerge-discarded=pass ft-unmerge-uffd-wp=pass ft-prot-none=pass ft-fork-count=pass ft-unmerge-zero=na ft-fork-zero=na ft-prctl=na"
+}
+
 echo "TAP version 13"
-[ $# -gt 0 ] || set -- tracepoints ksm_tests
+[ $# -gt 0 ] || set -- tracepoints ksm_tests peers
 for part in "$@"; do
 	case $part in
 	tracepoints) tracepoint_tests ;;
 	ksm_tests) kernel_ksm_tests ;;
 	mix) mix_tests ;;
+	peers) peer_tests ;;
 	*) notok "unknown part $part" ;;
 	esac
 done
