@@ -1709,6 +1709,8 @@ static int wl_ft_fork_count(void)
 
 	if (pipe(fds))
 		die(1, "pipe: %s", strerror(errno));
+	/* ksmd stopped: it would merge the child's pages before it reads */
+	set("run", 0);
 	pid = fork();
 	if (!pid) {
 		long v = self_merging();
