@@ -1871,6 +1871,11 @@ static int wl_ft_prctl(void)
 	}
 	if (prctl(PR_SET_MEMORY_MERGE, 0, 0, 0, 0))
 		die(1, "PR_SET_MEMORY_MERGE 0: %s", strerror(errno));
+	/*
+	 * clearing it unmerged every vma, ksm_start()'s mergeable page
+	 * too: one more, so that ksmd keeps scanning this mm
+	 */
+	scribble(map_pages(1, 1), 0);
 	ft_unmerged(p, npages, "prctl 0");
 	verify(p, 0, npages, 2, 25, "unmerged by the prctl");
 	msg("ok merged=%ld by prctl, kept over fork and exec, unmerged by "
