@@ -11,6 +11,7 @@
 #   make bench     ksmscope's cost next to bpftrace, BCC and nothing (+ VM kernel cost)
 #   make bench-against REF=<commit>  this build's cost per event next to REF's
 #   make install   ksmtop, ksmtrace and their man pages (PREFIX, DESTDIR)
+#   make deb       the Debian package (tools, man pages, exporter service) in $(BUILD)/deb
 #   make uninstall remove what install put there
 #   make clean     remove build/ (the kernel cache stays in $(KSMSCOPE_CACHE))
 
@@ -32,7 +33,7 @@ CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Itools/lib
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Itools/lib
 # the tools: POSIX + GNU (getopt_long, sigaction), BPF headers, skeleton
 TOOL_CFLAGS = $(CFLAGS) -D_GNU_SOURCE -Ibpf -I$(BUILD)/bpf -Itools/ksmtop
 TOOL_LIBS   = -lbpf -lelf -lz
@@ -43,11 +44,12 @@ DEB_PACKAGES := build-essential bc bison flex libelf-dev libssl-dev dwarves \
 	qemu-system-x86 busybox-static libnuma-dev \
 	clang llvm libbpf-dev bpftool pkg-config libncurses-dev zlib1g-dev tmux \
 	bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 \
-	prometheus
+	prometheus debhelper lintian
 
 TOOLLIB_SRCS := tools/lib/ksm_sysfs.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
 	tools/lib/ksm_proc.c tools/lib/ksm_bpf.c tools/lib/ksm_probes.c \
-	tools/lib/ksm_check.c tools/lib/ksm_pcheck.c
+	tools/lib/ksm_check.c tools/lib/ksm_pcheck.c tools/lib/ksm_why.c \
+	tools/lib/ksm_whyev.c tools/lib/ksm_ksmd.c tools/lib/ksm_group.c
 # the exporter's HTTP and text format (tools/lib), only ksmtop links them
 EXPORT_SRCS := tools/lib/ksm_http.c tools/lib/ksm_prom.c
 KSMTOP_SRCS := tools/ksmtop/ksmtop.c tools/ksmtop/options.c \
@@ -59,12 +61,13 @@ KSMWL_SRCS := selftests/workloads/ksmwl.c tools/lib/ksm_sysfs.c
 # unit tests: no root, no kernel, no BPF
 UNIT_SRCS := selftests/unit/unit_tests.c tools/ksmtop/options.c \
 	tools/ksmtop/model.c tools/lib/ksm_evdesc.c tools/lib/ksm_fmt.c \
-	tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c $(EXPORT_SRCS)
+	tools/lib/ksm_proc.c tools/lib/ksm_sysfs.c tools/lib/ksm_why.c \
+	tools/lib/ksm_ksmd.c tools/lib/ksm_group.c $(EXPORT_SRCS)
 # the invariant engine fed with synthetic events (root: loads BPF)
 CHECK_SRCS := selftests/unit/check_tests.c $(TOOLLIB_SRCS)
 SKEL := $(BUILD)/bpf/ksm.skel.h
 
-.PHONY: all deps run test bench bench-against install uninstall kernel vmtest vmcheck check-series clean
+.PHONY: all deps run test bench bench-against install uninstall deb kernel vmtest vmcheck check-series clean
 
 # The programs, in $(BUILD): NAME from gcc, NAME.clang from clang (both
 # compilers must stay warning-free), NAME.static for the busybox guest of
@@ -88,18 +91,18 @@ $(SKEL): $(BUILD)/bpf/ksm.bpf.o
 OBJ = $(patsubst %.c,$(BUILD)/obj/$(1)/%.o,$(2))
 $(BUILD)/obj/gcc/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/clang/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CLANG) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CLANG) $(CPPFLAGS) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # $(call prog,NAME,SOURCES,LIBS): the three variants of one program
 define prog
 $(BUILD)/$(1): $(call OBJ,gcc,$(2))
-	$$(CC) -o $$@ $$^ $(3)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3)
 $(BUILD)/$(1).clang: $(call OBJ,clang,$(2))
-	$$(CLANG) -o $$@ $$^ $(3)
+	$$(CLANG) $$(LDFLAGS) -o $$@ $$^ $(3)
 $(BUILD)/$(1).static: $(call OBJ,gcc,$(2))
 	$$(CC) -static -o $$@ $$^ $(3)
 endef
@@ -160,6 +163,17 @@ install: $(TOOLS)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
 		$(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MAN8)))
+
+# the package is built from a copy of this tree (not build/, not .git):
+# $(BUILD)/deb/ksmscope_VERSION_amd64.deb, then lintian must say nothing
+deb: deps
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	@tar -c --exclude=./$(BUILD) --exclude=./.git --exclude=./build . | tar -x -C $(BUILD)/deb/src
+	@cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -20 ../build.log >&2; echo "deb: error: dpkg-buildpackage failed (see $(BUILD)/deb/build.log)" >&2; exit 1; }
+	@lintian --fail-on error,warning --suppress-tags-from-file debian/lintian-suppressed $(BUILD)/deb/*.deb >$(BUILD)/deb/lintian.log 2>&1 || \
+		{ cat $(BUILD)/deb/lintian.log >&2; echo "deb: error: lintian found problems" >&2; exit 1; }
+	@ls $(BUILD)/deb/*.deb
 
 check-series: deps
 	kernel/check-series.sh

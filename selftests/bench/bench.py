@@ -730,6 +730,42 @@ def vm_probe_cost(rounds, secs):
     return res
 
 
+def scan_model(intervals):
+    """The scan model of ksmtop's "ksmd cost:" line against the full
+    pass it measures: ksmd paced at 200 pages every 100 ms over ksmwl's
+    merged pages, ksmtop -j for a number of 1 s intervals; the last
+    interval's model pass over its measured one."""
+    name = "scan model: full pass by the model / measured"
+    wl = subprocess.Popen([KSMWL, "-r", "2000", "-n", "4096", "-p", "merge"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        held = False
+        for line in wl.stdout:
+            if "holding until a signal" in line:
+                held = True
+                break
+        if not held:
+            return summarize(name, None, None, [], 1.0, None, "ratio", "ksmwl never held its pages")
+        out = subprocess.run([KSMTOP, "-j", "-d", "1", "-n", str(intervals), "--no-check"],
+                             capture_output=True, text=True, timeout=intervals * 5 + 60)
+        last = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+        k = last[-1]["ksmd"] if last else {}
+        meas, model = k.get("full_pass_s"), k.get("full_pass_model_s")
+        if not meas or not model:
+            return summarize(name, meas, model, [], 1.0, None, "ratio",
+                             f"no pass measured in {intervals} s (exit {out.returncode})")
+        ratio = model / meas
+        return {"name": name, "ours": round(model, 3), "peer": round(meas, 3),
+                "ratio": round(ratio, 4), "target": 1.0, "met": 0.8 <= ratio <= 1.25,
+                "unit": "s / s", "min": None, "max": None, "rounds": 1,
+                "note": f"{k.get('full_pass_pages')} pages at 200 per 100 ms, "
+                        f"{k.get('cpu_us_per_page')} us/page; ours = model, peer = measured; "
+                        f"met: within 0.8-1.25"}
+    finally:
+        wl.send_signal(signal.SIGTERM)
+        wl.wait()
+
+
 def everything(a, scripts, have, secs, rounds, saved, churn):
     """The full benchmark; stops churn half-way (start-up is measured
     with ksmd at rest)."""
@@ -742,6 +778,9 @@ def everything(a, scripts, have, secs, rounds, saved, churn):
     churn.wait()
     ksm_restore(saved)
     res += startup(scripts, have, 1 if a.smoke else 3)
+    log("scan model: ksmtop's full pass by the model next to the measured one")
+    res.append(scan_model(12 if a.smoke else 40))
+    ksm_restore(saved)
     if a.vm:
         res += vm_kernel_cost(1 if a.smoke else 2, 5 if a.smoke else 15)
         res += vm_probe_cost(1 if a.smoke else 2, 5 if a.smoke else 15)

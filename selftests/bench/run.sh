@@ -43,7 +43,7 @@ say(all(isinstance(r[k], num) for r in res for k in ("ours", "peer", "ratio", "t
     all(r["met"] in (True, False, None) for r in res), "bench: figures are numbers or null, met a boolean or null")
 want = ["cost per event: ksmtop", "cost per event: ksmtrace", "ksmd throughput: ksmtop",
         "event loss", "exporter: ksmtop --prometheus", "exporter: scrapes per second",
-        "start-up: ksmtop / bpftrace", "start-up: ksmtop / bcc"]
+        "start-up: ksmtop / bpftrace", "start-up: ksmtop / bcc", "scan model"]
 names = [r["name"] for r in res]
 miss = [w for w in want if not any(n.startswith(w) for n in names)]
 say(not miss, f"bench: a row for each measure (missing: {miss or 'none'})")

@@ -16,8 +16,12 @@ import json
 import sys
 
 KEYS = ("settings", "counters", "rates", "processes", "fidelity",
-        "overhead", "violations")
-PROC_KEYS = ("pid", "comm", "merging_pages", "rmap_items", "profit_bytes")
+        "overhead", "violations", "ksmd", "groups")
+PROC_KEYS = ("pid", "comm", "merging_pages", "rmap_items", "profit_bytes",
+             "cgroup", "guest")
+KSMD_KEYS = ("pid", "cpu_percent", "cpu_seconds", "pages_scanned_per_s",
+             "full_pass_s", "full_pass_model_s", "full_pass_pages",
+             "cpu_us_per_page", "profit_bytes_per_cpu_s", "advisor", "what_if")
 
 
 def say(ok, desc):
@@ -45,8 +49,12 @@ def schema(objs, bad, what):
     ok = ok and all(o["fidelity"] in ("full", "upstream", "counters",
                                       "probes", "upstream+probes")
                     for o in objs)
+    ok = ok and all(all(k in o["ksmd"] for k in KSMD_KEYS) for o in objs)
+    ok = ok and all(all(k in g for k in ("cgroup", "processes", "merging_pages"))
+                    for o in objs for g in o["groups"])
     say(ok, f"{what}: {len(objs)} JSON lines, {bad} unparsable, schema "
-        "(settings counters rates processes fidelity overhead violations)")
+        "(settings counters rates processes fidelity overhead violations "
+        "ksmd groups)")
     return ok
 
 

@@ -284,3 +284,132 @@ ksm_peers() {
 			$([ "${rc:-none}" = $x ] && [ $crc = 0 ]; echo $?)
 	done
 }
+# every reason of ksm_why.h with the workload that holds pages in it
+KSM_WHY_ALL="why-merged=merged why-unregistered=not_registered why-shared=skipped_area why-unique=unique why-volatile=volatile why-zero=zero_filled why-stopped=ksmd_stopped why-slow=not_reached why-max-sharing=max_page_sharing why-other-node=other_node"
+# ksm_why "WORKLOAD=REASON ...": each ksmwl why-* workload holds its pages
+# in the state its name says and prints how many ("ready pid=P pages=N");
+# ksmtrace --why P -j must count at least 90% of N under REASON (a key of
+# its "reasons") and exit 0; ksmtop --why P (text) must name REASON with
+# the same order of count.  Both read the process from outside.  Files
+# go to $WHY_TMP (default /tmp: the guest's own); $KSMWL, $KSMTRACE and
+# $KSMTOP name the programs where they are not in PATH.
+ksm_why() {
+	local e w want wl i n got crc trc tgot pass d=${WHY_TMP:-/tmp}
+	for e in $1; do
+		w=${e%%=*} want=${e#*=}
+		"${KSMWL:-ksmwl}" -n 256 "$w" >$d/why-$w.out 2>&1 &
+		wl=$!
+		i=0
+		while ! grep -q " ready pid=" $d/why-$w.out && kill -0 $wl 2>/dev/null &&
+		      [ $i -lt 1800 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		n=$(sed -n 's/.* ready pid=[0-9]* pages=\([0-9]*\).*/\1/p' $d/why-$w.out)
+		if [ -z "$n" ]; then
+			kill -TERM $wl 2>/dev/null; wait $wl; i=$?
+			tail -2 $d/why-$w.out | sed 's/^/#   /'
+			notok "why $w: the workload never got ready (exit $i)"
+			continue
+		fi
+		"${KSMTRACE:-ksmtrace}" --why $wl -j >$d/why-$w.json 2>$d/why-$w.err
+		crc=$?
+		got=$(grep -o "\"$want\":[0-9]*" $d/why-$w.json | head -1 | cut -d: -f2)
+		"${KSMTOP:-ksmtop}" --why $wl >$d/why-$w.txt 2>>$d/why-$w.err
+		trc=$?
+		tgot=$(awk -v k="$want" '$1 == k {print $2}' $d/why-$w.txt)
+		kill -TERM $wl 2>/dev/null; wait $wl
+		cut -c1-400 $d/why-$w.json | sed 's/^/#   /'
+		[ $crc = 0 ] && [ $trc = 0 ] || tail -2 $d/why-$w.err | sed 's/^/#   /'
+		verdict "why $w: ksmtrace --why counts ${got:-none} of its $n pages $want (want >= 90%, exit $crc)" \
+			$([ $crc = 0 ] && [ "${got:-0}" -ge $((n * 9 / 10)) ]; echo $?)
+		verdict "why $w: ksmtop --why counts ${tgot:-none} $want (want >= 90% of $n, exit $trc)" \
+			$([ $trc = 0 ] && [ "${tgot:-0}" -ge $((n * 9 / 10)) ] 2>/dev/null; echo $?)
+		[ $w = why-slow ] || continue
+		# the scan model: 1 page a second over >= N pages
+		pass=$(grep -o '"pass_s":[0-9]*' $d/why-$w.json | cut -d: -f2)
+		verdict "why $w: a full pass at 1 page a second takes ${pass:-?} s by the model (want >= $n)" \
+			$([ "${pass:-0}" -ge $n ]; echo $?)
+	done
+}
+# ksm_cost: what ksmd costs, by ksmtop -j, while ksmwl holds merged pages
+# with ksmd at a known pace (-r 2000: 200 pages every 100 ms): ksmd found,
+# its CPU time, pages scanned per second, a full pass measured between
+# two full scans and by the scan model, and a what-if.  The two passes
+# are printed side by side; their ratio is a measurement (make bench
+# holds the model to a target), not a pass/fail here.
+ksm_cost() {
+	local d=${WHY_TMP:-/tmp} wl i j f
+	"${KSMWL:-ksmwl}" -r 2000 -n 2048 -p merge >$d/cost-wl.out 2>&1 &
+	wl=$!
+	i=0
+	while ! grep -q "holding until a signal" $d/cost-wl.out && kill -0 $wl 2>/dev/null &&
+	      [ $i -lt 3000 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	# --counters: what ksmd costs comes from /proc and sysfs, and no probe
+	# is attached next to a busy ksmd (docs/kernels.md: that crashed
+	# Debian's kernels in our guests)
+	"${KSMTOP:-ksmtop}" -j -d 1 -n 15 --counters --what-if 400:100 >$d/cost.json 2>$d/cost.err
+	j=$?
+	kill -TERM $wl 2>/dev/null; wait $wl
+	f=$(tail -1 $d/cost.json | grep -o '"ksmd":{.*"what_if":{[^}]*}}')
+	echo "#   $f" | cut -c1-600
+	_cost_v() { echo "$f" | grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+	verdict "cost: ksmtop -j ran 15 intervals beside ksmd at 200 pages / 100 ms (exit $j)" \
+		$([ $j = 0 ] && [ -n "$f" ]; echo $?)
+	verdict "cost: ksmd found (pid $(_cost_v pid)), its CPU time $(_cost_v cpu_seconds) s, share $(_cost_v cpu_percent)%" \
+		$([ "$(_cost_v pid)" -gt 0 ] 2>/dev/null && [ -n "$(_cost_v cpu_seconds)" ] && [ -n "$(_cost_v cpu_percent)" ]; echo $?)
+	verdict "cost: pages scanned per second ($(_cost_v pages_scanned_per_s)) and CPU per page ($(_cost_v cpu_us_per_page) us)" \
+		$(awk -v a="$(_cost_v pages_scanned_per_s)" -v b="$(_cost_v cpu_us_per_page)" 'BEGIN {exit !(a > 0 && b > 0)}'; echo $?)
+	verdict "cost: a full pass measured $(_cost_v full_pass_s) s, by the model $(_cost_v full_pass_model_s) s, over $(_cost_v full_pass_pages) pages" \
+		$(awk -v a="$(_cost_v full_pass_s)" -v b="$(_cost_v full_pass_model_s)" 'BEGIN {exit !(a > 0 && b > 0)}'; echo $?)
+	verdict "cost: what-if 400:100 has a pass and a CPU share: $(echo "$f" | grep -o '"what_if":{[^}]*}')" \
+		$(echo "$f" | grep -q '"what_if":{"pages_to_scan":400,"sleep_millisecs":100,"full_pass_s":[0-9.]*,"cpu_percent":[0-9.]*}'; echo $?)
+}
+# ksm_groups CGROUP2_MOUNT: per cgroup unit.  Two cgroups of a parent of
+# this run's own, one ksmwl -p merge in a and two in b; ksmtop -j must
+# list each unit with its processes' count and their merging pages
+# summed (as /proc/PID/ksm_merging_pages has them), and every process
+# with its cgroup.  The parent is removed after.
+ksm_groups() {
+	local root=$1 d=${WHY_TMP:-/tmp} t p pids="" i n j got want c
+	t=$root/ksmscope-groups-$$
+	if ! mkdir -p $t/a $t/b 2>/dev/null; then
+		notok "groups: cgroups can be made under $root"
+		return
+	fi
+	# one after another: each saves the knobs the last one set and puts
+	# them back when it ends, so they end newest first
+	n=0
+	for c in a b b; do
+		n=$((n + 1))
+		sh -c "echo \$\$ >$t/$c/cgroup.procs && exec ${KSMWL:-ksmwl} -p -n 256 merge" \
+			>$d/groups-$n.out 2>&1 &
+		pids="$! $pids"
+		i=0
+		while ! grep -q 'holding until a signal' $d/groups-$n.out && [ $i -lt 1200 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+	done
+	# --counters: the groups come from /proc, and no probe is attached
+	# next to a busy ksmd (see ksm_cost)
+	"${KSMTOP:-ksmtop}" -j -n 2 -d 0.5 --counters >$d/groups.json 2>$d/groups.err
+	j=$?
+	for c in a b; do
+		want=0 n=0
+		for p in $pids; do
+			grep -q "^0::/ksmscope-groups-$$/$c\$" /proc/$p/cgroup 2>/dev/null || continue
+			want=$((want + $(cat /proc/$p/ksm_merging_pages)))
+			n=$((n + 1))
+		done
+		got=$(tail -1 $d/groups.json | grep -o "{\"cgroup\":\"/ksmscope-groups-$$/$c\",\"processes\":[0-9]*,\"merging_pages\":[0-9]*" | head -1)
+		echo "#   $got"
+		verdict "groups: ksmtop -j has /ksmscope-groups-$$/$c with its $n processes and their $want merging pages (exit $j)" \
+			$([ $j = 0 ] && [ "$got" = "{\"cgroup\":\"/ksmscope-groups-$$/$c\",\"processes\":$n,\"merging_pages\":$want" ]; echo $?)
+	done
+	n=$(tail -1 $d/groups.json | grep -o '"comm":"ksmwl"[^}]*"cgroup":"/ksmscope-groups-[0-9]*/[ab]"' | wc -l)
+	verdict "groups: each of the 3 processes carries its cgroup ($n)" $([ "$n" = 3 ]; echo $?)
+	for p in $pids; do kill -TERM $p 2>/dev/null; wait $p; done
+	rmdir $t/a $t/b $t 2>/dev/null
+	verdict "groups: the test's cgroups are gone" $([ ! -d $t ]; echo $?)
+}

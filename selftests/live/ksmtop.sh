@@ -94,6 +94,14 @@ else
 			helpscr=$(screen)
 			tm send-keys -t ksmtop-test x
 			wait_until 30 shows "^ *$wl[ !] ksmwl +[0-9]+ "
+			# w on the workload's row (filtered to it): why not merging
+			tm send-keys -t ksmtop-test f "$wl" Enter
+			wait_until 30 shows "filter .*pid"
+			tm send-keys -t ksmtop-test w
+			wait_until 60 shows "any key returns"
+			whyscr=$(screen)
+			tm send-keys -t ksmtop-test c
+			wait_until 30 shows "^ *$wl[ !] ksmwl +[0-9]+ "
 		fi
 		scr=$(screen)
 		echo "$scr" | head -3 | sed 's/^/#   | /'
@@ -107,6 +115,9 @@ else
 				$(echo "$scr" | grep -q "PID COMM" && echo "$scr" | grep -Eq "^ *$wl[ !] ksmwl +[0-9]+ "; echo $?)
 			verdict "ksmtop (tmux $size): h shows the help screen" \
 				$(echo "$helpscr" | grep -q "ksmtop keys"; echo $?)
+			echo "$whyscr" | grep -E "^why:|^  merged" | sed 's/^/#   | /'
+			verdict "ksmtop (tmux $size): w explains the selected process (pid $wl): its merged pages" \
+				$(echo "$whyscr" | grep -q "^why: pid $wl (ksmwl)" && echo "$whyscr" | grep -Eq "^  merged +[1-9][0-9]* "; echo $?)
 			# characters, not bytes: the sparklines may be UTF-8
 			no_long=$(echo "$scr" | python3 -c 'import sys; w = int(sys.argv[1]); print(sum(len(l.rstrip("\n")) > w for l in sys.stdin))' ${size%x*})
 			verdict "ksmtop (tmux $size): no line wider than the terminal" $([ "$no_long" = 0 ]; echo $?)
@@ -159,3 +170,15 @@ verdict "ksmtop: SIGTERM ends it with status 0" $rc
 progs_after=$(ksm_progs)
 verdict "ksmtop: no BPF program of it left loaded ($progs_after)" $([ "$progs_after" = 0 ]; echo $?)
 verdict "ksmtop and its workloads left the KSM settings as they were" $([ "$(ksm_state)" = "$before" ]; echo $?)
+
+# per cgroup unit, with real cgroups of this machine (v2: /sys/fs/cgroup,
+# or the unified hierarchy of a hybrid host)
+cg2=/sys/fs/cgroup
+[ -f $cg2/cgroup.controllers ] || cg2=/sys/fs/cgroup/unified
+if [ -f $cg2/cgroup.controllers ]; then
+	groups_tmp=$(mktemp -d)
+	WHY_TMP=$groups_tmp KSMWL=$WL KSMTOP=$KT ksm_groups $cg2
+	rm -rf "$groups_tmp"
+else
+	notok "groups: a cgroup v2 hierarchy on this machine (/sys/fs/cgroup or its unified/)"
+fi

@@ -8,6 +8,7 @@ if [ ! -x $KTR ] || [ ! -x "$B/check_tests" ]; then notok "ksmtrace: built"; ret
 # the BPF checker, fed synthetic events (BPF_PROG_TEST_RUN)
 tap_run "check_tests" "$B/check_tests"
 
+before_why=$(ksm_state)
 expect "ksmtrace: unknown event" 2 "unknown event 'nosuch'" $KTR -e nosuch
 expect "ksmtrace: unknown option" 2 "unknown option '--nosuch'" $KTR --nosuch
 expect "ksmtrace: a command that cannot run" 2 "cannot run '/nonexistent/cmd'" $KTR --check -- /nonexistent/cmd
@@ -15,6 +16,21 @@ expect "ksmtrace: unwritable --perfetto path" 2 "cannot write /nonexistent/dir/t
 expect "ksmtrace: not root" 2 "ksmtrace: error: needs root" setpriv --reuid=65534 --regid=65534 --clear-groups $KTR -d 1
 expect "ksmtrace: a ring buffer size that is no power of 2" 2 "KSMSCOPE_RINGBUF_BYTES must be a power of 2" env KSMSCOPE_RINGBUF_BYTES=5000 $KTR -d 1
 expect "ksmtrace: command without --" 2 "a command goes after --" $KTR true
+expect "ksmtrace --why: a process that is not there" 2 "ksmtrace: error: no process 2147483" $KTR --why 2147483
+expect "ksmtrace --why: a kernel thread (no mm)" 2 "has no memory: a kernel thread" $KTR --why 2
+expect "ksmtrace --why: not a pid" 2 "bad pid 'abc' for --why" $KTR --why abc
+expect "ksmtrace --why: with --check" 2 "--why takes only -d and -j" $KTR --why 1 --check
+expect "ksmtop --why: a process that is not there" 2 "ksmtop: error: no process 2147483" $B/ksmtop --why 2147483
+expect "ksmtop --why: with -p" 2 "--why takes only -j, -b and -d" $B/ksmtop --why 1 -p 1
+
+# why not merging, on this kernel: the reasons a host can hold alone
+# (the VM tests take every reason, NUMA included)
+why_tmp=$(mktemp -d)
+WHY_TMP=$why_tmp KSMWL=$WL KSMTRACE=$KTR KSMTOP=$B/ksmtop \
+	ksm_why "why-merged=merged why-unregistered=not_registered why-shared=skipped_area why-unique=unique why-stopped=ksmd_stopped"
+rm -rf "$why_tmp"
+verdict "ksmtrace --why, ksmtop --why: the KSM settings as they were after the why-* workloads" \
+	$([ "$(ksm_state)" = "$before_why" ]; echo $?)
 
 # --check around a workload, on this kernel
 before=$(ksm_state)

@@ -839,6 +839,30 @@ int main(void)
 		next();
 	}
 
+	/*
+	 * the same without a live task: an mm that exited and whose pointer
+	 * came back with its ksm_enter missed, gone again by the time of the
+	 * look; its item was appended after the recorded exit, so the record
+	 * is not this mm's: noted, not judged
+	 */
+	{
+		unsigned long long noted = chk.i6_alive;
+		long scans = 20;
+
+		EV(KSM_EV_EXIT, MM + 0x40);
+		EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
+		EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM + 0x40, 0x1000, 0, PFN(1), 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		EV(KSM_EV_STOP_SCAN, scans++, 1);
+		ksm_check_leftovers(&chk);
+		verdict(KSM_INV_I6, false, "stable two scans after an exit of its "
+			"mm, but appended after that exit (the mm came back unseen)");
+		result(chk.i6_alive == noted + 1, "I6: the returned mm noted once (%llu)",
+		       chk.i6_alive - noted);
+		next();
+	}
+
 	/* the LRU map evicted the node's state: its items are not judged */
 	EV(KSM_EV_STABLE_TREE_INSERT, NODE, 0, PFN(1), 0, PLAIN);
 	EV(KSM_EV_STABLE_TREE_APPEND, NODE, ITEM, MM, 0x1000, 0, PFN(1), 1);

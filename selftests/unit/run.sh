@@ -109,6 +109,24 @@ make -s uninstall DESTDIR="$dest" PREFIX=/opt/ksmscope >>"$B/install.log" 2>&1
 verdict "make uninstall removes every installed file" $([ -z "$(find "$dest" -type f)" ]; echo $?)
 rm -rf "$dest"
 
+# the fleet view: the dashboard is well-formed, the rules load and their
+# tests pass (a real Prometheus runs both in the VM suite's host view)
+tap_lines python3 selftests/lib/dashboard_check.py static contrib/grafana/ksmscope-dashboard.json
+out=$(promtool check rules contrib/prometheus/ksmscope-rules.yml 2>&1); rc=$?
+echo "$out" | tail -2 | sed 's/^/#   /'
+verdict "promtool check rules contrib/prometheus/ksmscope-rules.yml" $rc
+out=$(cd contrib/prometheus && promtool test rules ksmscope-rules.test.yml 2>&1); rc=$?
+echo "$out" | tail -3 | sed 's/^/#   /'
+verdict "promtool test rules: every alert fires where it should and nowhere else, the recording rules compute" \
+	$([ $rc = 0 ] && echo "$out" | grep -q SUCCESS; echo $?)
+
+# the Debian package: built, installed, checked, purged (root: dpkg)
+if [ "$(id -u)" = 0 ]; then
+	. selftests/unit/package.sh
+else
+	notok "package: make deb, install and purge need root"
+fi
+
 if [ "$(id -u)" = 0 ]; then
 	expect_fail "make deps: a package apt cannot install is named in one error line" 2 \
 		"deps: error: apt-get could not install: ksmscope-no-such-package" \

@@ -6,6 +6,7 @@
  * samples.  Prints TAP.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "ksm_why.h"
+#include "ksm_group.h"
+#include "ksm_ksmd.h"
 #include "model.h"
 #include "options.h"
 
@@ -589,6 +593,119 @@ static const char *row_pids(const struct ksmtop_model *m, char *buf,
 	return buf;
 }
 
+/* ksmd's cost over three intervals of 10 s: 2 s of its CPU each */
+static void test_group(void)
+{
+	static const struct {
+		const char *path, *want;
+	} units[] = {
+		{ "/system.slice/docker-4f2a.scope", "/system.slice/docker-4f2a.scope" },
+		{ "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/libvirt/emulator",
+		  "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope" },
+		{ "/system.slice/foo.service/payload", "/system.slice/foo.service" },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/"
+		  "cri-containerd-ab.scope", "/kubepods.slice/kubepods-burstable.slice/"
+		  "kubepods-burstable-pod1.slice/cri-containerd-ab.scope" },
+		{ "/user.slice/user-0.slice/session-3.scope", "/user.slice/user-0.slice/session-3.scope" },
+		{ "/ksmscope-test/a", "/ksmscope-test/a" },
+		{ "/", "/" },
+		{ "/x.scopes/y", "/x.scopes/y" },
+	};
+	static const char cmd1[] = "qemu-system-x86_64\0-m\0002G\0-name\0guest=vm1,debug-threads=on\0-smp\0002";
+	static const char cmd2[] = "qemu-kvm\0-name\0web,,db\0";
+	static const char cmd3[] = "qemu\0-name=guest=eq\0";
+	static const char cmd4[] = "qemu\0-name\0process=p1\0";
+	static const char cmd5[] = "qemu\0-name\0";
+	char buf[256];
+	size_t i;
+	int good = 1;
+
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(ksm_cgroup_group(units[i].path, buf, sizeof(buf)),
+			   units[i].want)) {
+			printf("# %s -> %s\n", units[i].path, buf);
+			good = 0;
+		}
+	check(good, "group: cgroup paths cut at their last .service/.scope unit");
+	check(!strcmp(ksm_cgroup_parse("0::/system.slice/a.service\n", buf, sizeof(buf)),
+		      "/system.slice/a.service") &&
+	      !strcmp(ksm_cgroup_parse("12:memory:/m\n1:name=systemd:/user.slice/s.scope\n",
+				       buf, sizeof(buf)), "/user.slice/s.scope") &&
+	      !ksm_cgroup_parse("5:cpu:/x\n", buf, sizeof(buf))[0] &&
+	      !strcmp(ksm_cgroup_parse("9:name=systemd:/system.slice/b.service\n0::/\n",
+				       buf, sizeof(buf)), "/system.slice/b.service") &&
+	      !strcmp(ksm_cgroup_parse("9:name=systemd:/\n0::/t/a\n", buf, sizeof(buf)),
+		      "/t/a"),
+	      "group: /proc/PID/cgroup: v2's 0:: line, v1's name=systemd where v2 is only /, else none");
+	check(!strcmp(ksm_guest_parse(cmd1, sizeof(cmd1), buf, sizeof(buf)), "vm1") &&
+	      !strcmp(ksm_guest_parse(cmd2, sizeof(cmd2), buf, sizeof(buf)), "web,db") &&
+	      !strcmp(ksm_guest_parse(cmd3, sizeof(cmd3), buf, sizeof(buf)), "eq"),
+	      "group: QEMU's -name guest=NAME, -name NAME (,, is a comma), -name=...");
+	check(!ksm_guest_parse(cmd4, sizeof(cmd4), buf, sizeof(buf))[0] &&
+	      !ksm_guest_parse(cmd5, sizeof(cmd5), buf, sizeof(buf))[0] &&
+	      !ksm_guest_parse("sleep\0" "10", 8, buf, sizeof(buf))[0],
+	      "group: no guest name: process= only, -name last with no value, not QEMU");
+}
+
+static void test_model_ksmd(struct ksm_bpf *b, struct options *o)
+{
+	struct sample s[4];
+	struct ksmtop_model m;
+	int i;
+
+	memset(s, 0, sizeof(s));
+	parse("ksmtop -b --what-if 200:10", o, (char[256]){ 0 });
+	for (i = 0; i < 4; i++) {
+		struct ksm_snapshot *y = &s[i].sys;
+
+		s[i].t = 100 + 10 * i;
+		s[i].ksmd = (struct ksm_ksmd){ .pid = 37, .start_time = 5,
+					       .cpu_s = 50 + 2 * i };
+		y->v[KSM_SYS_RUN] = 1;
+		y->v[KSM_SYS_PAGES_TO_SCAN] = 100;
+		y->v[KSM_SYS_SLEEP_MILLISECS] = 20;
+		/* 10000 rmap_items; a full pass every 10 s: 1000 pages/s */
+		y->v[KSM_SYS_PAGES_SHARED] = 1000;
+		y->v[KSM_SYS_PAGES_SHARING] = 4000;
+		y->v[KSM_SYS_PAGES_UNSHARED] = 5000;
+		y->v[KSM_SYS_FULL_SCANS] = 7 + i;
+		y->have[KSM_SYS_FULL_SCANS] = true;
+		y->v[KSM_SYS_PAGES_SCANNED] = 70000 + 10000 * i;
+		y->have[KSM_SYS_PAGES_SCANNED] = true;
+		y->v[KSM_SYS_GENERAL_PROFIT] = 1 << 20;
+		y->have[KSM_SYS_GENERAL_PROFIT] = true;
+	}
+	ksmtop_model_init(&m, b, o);
+	ksmtop_model_update(&m, &s[0], &s[1], 0);
+	check(m.ksmd.pid == 37 && fabs(m.ksmd.cpu_pct - 20) < 1e-9 &&
+	      m.ksmd.pass_measured_s < 0 && m.ksmd.pass_pages == 10000 &&
+	      m.ksmd.cpu_per_page_s < 0 &&
+	      fabs(m.ksmd.profit_per_cpu_s - (1 << 20) / 52.0) < 1e-6,
+	      "model: ksmd 2 s of CPU in 10 s is 20%; one full scan seen: no pass yet");
+	ksmtop_model_update(&m, &s[1], &s[2], 0);
+	ksmtop_model_update(&m, &s[2], &s[3], 0);
+	/* 4 s of CPU over 20000 pages: 200 us a page */
+	check(fabs(m.ksmd.pass_measured_s - 10) < 1e-9 &&
+	      fabs(m.ksmd.cpu_per_page_s - 200e-6) < 1e-12 &&
+	      fabs(m.ksmd.scanned_s - 1000) < 1e-9,
+	      "model: a pass measured between two full scans, CPU per page since the first");
+	/* 100 batches of (100 * 200 us + 20 ms) */
+	check(fabs(m.ksmd.pass_model_s - 100 * 0.04) < 1e-9 &&
+	      m.ksmd.whatif_pages == 200 && m.ksmd.whatif_sleep == 10 &&
+	      fabs(m.ksmd.whatif_pass_s - 50 * 0.05) < 1e-9 &&
+	      fabs(m.ksmd.whatif_cpu_pct - 80) < 1e-9,
+	      "model: the scan model at the measured cost, and --what-if 200:10");
+	s[3].ksmd.pid = 0;
+	ksmtop_model_update(&m, &s[2], &s[3], 0);
+	check(m.ksmd.cpu_pct < 0 && m.ksmd.cpu_s < 0,
+	      "model: no ksmd (another pid namespace): its CPU unknown");
+	ksmtop_model_free(&m);
+	check(parse("ksmtop --what-if 0:10", o, (char[256]){ 0 }) == OPT_ERROR &&
+	      parse("ksmtop --what-if 100", o, (char[256]){ 0 }) == OPT_ERROR &&
+	      parse("ksmtop --what-if 100:-1", o, (char[256]){ 0 }) == OPT_ERROR,
+	      "options: --what-if needs PAGES:MS, pages >= 1, ms >= 0");
+}
+
 static void test_model(void)
 {
 	struct ksm_proc procs[] = {
@@ -632,6 +749,18 @@ static void test_model(void)
 	      "model: 200 merges in 2 s is 100/s, into the history");
 	check(!strcmp(row_pids(&m, buf, sizeof(buf)), "20 30 10") &&
 	      m.nshown == 3, "model: rows by merging pages, most first");
+	check(m.ngroups == 1 && m.groups[0].procs == 3 &&
+	      m.groups[0].merging == 350 && !strcmp(m.groups[0].name, "?") &&
+	      m.groups[0].merges_s == 10,
+	      "model: rows without a cgroup sum into one group '?'");
+	snprintf(procs[0].group, sizeof(procs[0].group), "/a.scope");
+	snprintf(procs[2].group, sizeof(procs[2].group), "/a.scope");
+	ksmtop_model_update(&m, &prev, &cur, 3);
+	check(m.ngroups == 2 && !strcmp(m.groups[0].name, "?") &&
+	      m.groups[0].merging == 200 && !strcmp(m.groups[1].name, "/a.scope") &&
+	      m.groups[1].procs == 2 && m.groups[1].merging == 150,
+	      "model: groups by cgroup unit, most merging first");
+	procs[0].group[0] = procs[2].group[0] = '\0';
 	check(m.rows[0].merges_s == 10 && m.rows[0].merges == 40 &&
 	      m.rows[0].unmerges_s == 0 && m.rows[1].merges_s == 0,
 	      "model: per-process merges/s from the mm of the task iterator");
@@ -667,6 +796,136 @@ static void test_model(void)
 	      "model: upstream: unmerges derived per class and per process");
 	ksmtop_model_free(&m);
 	check(!m.rows && !m.nrows, "model: freed");
+	test_model_ksmd(&b, &o);
+}
+
+static void test_why(const char *tmp)
+{
+	struct ksm_why_page pg = { .h1 = 7, .h2 = 7, .nid = 0 };
+	struct ksm_why_ctx run = { .run = 1, .across_nodes = true };
+	struct ksm_why_ctx stopped = { .run = 0, .across_nodes = true };
+	struct ksm_why_ctx pernode = { .run = 1, .across_nodes = false };
+	struct ksm_why_table *t = ksm_why_table_new(4);
+	struct ksm_why w = { .pid = 42, .interval = 1 };
+	struct ksm_scan_cost cost;
+	struct options o;
+	char err[256], path[600], buf[4096];
+	bool mg;
+	int ppid;
+	FILE *f;
+	size_t len;
+	long i;
+
+	check(ksm_why_vmflags(" rd wr mr mw me ac sd mg\n", &mg) == -1 && mg,
+	      "why: VmFlags with mg: registered, mergeable kind");
+	check(ksm_why_vmflags(" rd wr sh mr mw me ms sd\n", &mg) == KSM_SKIP_SHARED &&
+	      !mg, "why: VmFlags sh ms: shared, skipped");
+	check(ksm_why_vmflags(" rd wr mr mw me de ac sd ht\n", &mg) ==
+	      KSM_SKIP_DONTEXPAND && !mg &&
+	      ksm_why_vmflags("rd io pf", &mg) == KSM_SKIP_PFNMAP,
+	      "why: VmFlags de/ht/io/pf: the first kind that rules it out");
+	check(ksm_why_vmflags("rd wr mgx mm", &mg) == KSM_SKIP_MIXEDMAP && !mg,
+	      "why: VmFlags: only whole two-letter words count");
+	check(t != NULL, "why: a table");
+	if (!t)
+		return;
+	/* the page itself is in the table, as ksm_why_read() adds it */
+	ksm_why_table_add(t, 7, 0, false, false);
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_UNIQUE,
+	      "why: alone in the table: unique");
+	pg.h2 = 8;
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_VOLATILE,
+	      "why: changed between reads: volatile, before anything else");
+	pg.h2 = 7;
+	pg.unreadable = true;
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_UNREADABLE,
+	      "why: unreadable comes first");
+	pg.unreadable = false;
+	pg.zero = true;
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_ZERO_FILLED,
+	      "why: zero-filled before partners");
+	pg.zero = false;
+	ksm_why_table_add(t, 7, 0, true, true);
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_MAX_SHARING,
+	      "why: twin of a full KSM page only: max_page_sharing");
+	ksm_why_table_add(t, 7, 1, false, false);
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_PENDING &&
+	      ksm_why_classify(&pg, t, &stopped) == KSM_WHY_STOPPED,
+	      "why: an unmerged partner: not reached (run 1), ksmd stopped (run 0)");
+	check(ksm_why_classify(&pg, t, &pernode) == KSM_WHY_MAX_SHARING,
+	      "why: merge_across_nodes 0: a partner on node 1 does not count for node 0");
+	ksm_why_table_free(t);
+	t = ksm_why_table_new(1);
+	ksm_why_table_add(t, 7, 0, false, false);
+	ksm_why_table_add(t, 7, 1, false, false);
+	ksm_why_table_add(t, 9, 1, true, false);
+	check(ksm_why_classify(&pg, t, &pernode) == KSM_WHY_OTHER_NODE &&
+	      ksm_why_classify(&pg, t, &run) == KSM_WHY_PENDING,
+	      "why: partner only on another node: other_node, unless across nodes");
+	pg.h1 = pg.h2 = 9;
+	check(ksm_why_classify(&pg, t, &pernode) == KSM_WHY_OTHER_NODE,
+	      "why: a KSM page with room on another node: other_node");
+	/* the table grows past its first size and keeps every entry */
+	for (i = 0; i < 100000; i++)
+		ksm_why_table_add(t, 1000 + (unsigned long long)i, -1, false, false);
+	pg.h1 = pg.h2 = 1000 + 99999;
+	pg.nid = -1;
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_UNIQUE,
+	      "why: 100000 contents: the table grew, lookups still right");
+	pg.h1 = pg.h2 = 7;
+	check(ksm_why_classify(&pg, t, &run) == KSM_WHY_PENDING,
+	      "why: and the first entries survived the growth");
+	ksm_why_table_free(t);
+	check(!ksm_scan_model(1000, 100, 20, 0, &cost) && cost.pass_s == 0.2 &&
+	      cost.cpu_share == 0 &&
+	      !ksm_scan_model(1001, 100, 20, 0, &cost) && fabs(cost.pass_s - 11 * 0.02) < 1e-9 &&
+	      ksm_scan_model(10, 0, 20, 0, &cost) < 0 &&
+	      !ksm_scan_model(256, 1, 1000, 0, &cost) && cost.pass_s == 256,
+	      "scan model: ceil(pages / pages_to_scan) batches of sleep_millisecs");
+	check(!ksm_scan_model(1000, 100, 20, 20e-6, &cost) &&
+	      fabs(cost.pass_s - 10 * (0.002 + 0.02)) < 1e-9 &&
+	      fabs(cost.cpu_share - 0.002 / 0.022) < 1e-9 &&
+	      !ksm_scan_model(1000, 100, 0, 20e-6, &cost) && cost.cpu_share == 1 &&
+	      ksm_scan_model(1000, 100, 20, -1, &cost) < 0,
+	      "scan model: each batch costs pages_to_scan * cpu_per_page of CPU; "
+	      "sleep 0 is a whole CPU");
+	check(parse("ksmtop --why 42 -j -d 2", &o, err) == OPT_OK && o.why == 42 &&
+	      o.json && o.delay == 2,
+	      "options: --why PID with -j and -d");
+	check(parse("ksmtop --why 0", &o, err) == OPT_ERROR &&
+	      strstr(err, "bad pid '0'"), "options: --why 0 is refused");
+	check(parse("ksmtop --why 42 --prometheus", &o, err) == OPT_ERROR &&
+	      strstr(err, "--why takes only"),
+	      "options: --why with --prometheus is refused");
+	check(ksm_stat_is_kthread("37 (ksmd) S 2 0 0 0 -1 2097216 0 0 0 0 5 7", &ppid) &&
+	      ppid == 2 &&
+	      !ksm_stat_is_kthread("99 (ksmd) S 1 99 99 0 -1 4194560 0 0", &ppid),
+	      "ksmd: a kernel thread of kthreadd by its stat flags, not a process named ksmd");
+	/* the JSON: one line, every reason, null for the unknown ones */
+	snprintf(w.comm, sizeof(w.comm), "a \"q\" b");
+	w.pages[KSM_WHY_UNIQUE] = 5;
+	w.anon_pages = 5;
+	w.unknown[KSM_WHY_MAX_SHARING] = true;
+	snprintf(w.unknown_why[KSM_WHY_MAX_SHARING], 80, "no /proc/kpagecount");
+	w.pass_s = -1;
+	w.merge_any = -1;
+	snprintf(path, sizeof(path), "%s/why.json", tmp);
+	f = fopen(path, "w+");
+	if (!f) {
+		check(0, path);
+		return;
+	}
+	ksm_why_json(f, &w, NULL);
+	rewind(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+	check(strstr(buf, "\"comm\":\"a \\\"q\\\" b\"") && strstr(buf, "\"unique\":5") &&
+	      strstr(buf, "\"max_page_sharing\":null") &&
+	      strstr(buf, "\"unknown\":{\"max_page_sharing\":\"no /proc/kpagecount\"}") &&
+	      strstr(buf, "\"pass_s\":null") && strstr(buf, "\"events\":null") &&
+	      strchr(buf, '\n') == buf + len - 1,
+	      "why: JSON on one line: reasons, unknown ones null with why, comm quoted");
 }
 
 int main(int argc, char **argv)
@@ -698,6 +957,8 @@ int main(int argc, char **argv)
 	test_proc(tmp);
 	test_sysfs(tmp);
 	test_model();
+	test_why(tmp);
+	test_group();
 	printf("1..%d\n", n);
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmp);
 	if (system(rm) == -1)

@@ -2,7 +2,7 @@
 # selftests/vm/run-vm.sh - boot a kernel under QEMU and run commands in it.
 #
 #   run-vm.sh -k BZIMAGE [-t TIMEOUT] [-m MEM_MB] [-a KERNEL_ARGS] [-M MODDIR]
-#             [-f FILE]... [-l LOG] [-o OUT] [-i] -- COMMAND [ARGS...]
+#             [-f FILE]... [-l LOG] [-o OUT] [-i] [-N NAME] -- COMMAND [ARGS...]
 #
 # The guest is a busybox initramfs built on the fly: static busybox, the
 # files given with -f copied to /opt/ksmscope (and on PATH), and COMMAND
@@ -20,6 +20,9 @@
 # never writes to, so its lines arrive whole.  That output goes to OUT,
 # or to stdout after the console when there is no -o.
 #
+# -N: the guest's name (QEMU -name guest=NAME; default ksmscope), which
+# tools on the host show for its QEMU process.
+#
 # -i: the guest clock counts instructions (QEMU -icount, shift 3: 8 ns
 # each; single-threaded TCG, one vCPU: with two, 6.1 does not bring the
 # second up under -icount; node 1 keeps its memory, without a CPU), so
@@ -35,9 +38,9 @@
 #   104    harness error (missing kernel, busybox or qemu)
 set -uo pipefail
 
-kernel="" timeout=600 mem=2048 log="" out="" extra_args="" files=() moddir=""
+kernel="" timeout=600 mem=2048 log="" out="" extra_args="" files=() moddir="" name=ksmscope
 accel=(-accel tcg,thread=multi) smp=2 node1=",cpus=1"
-while getopts "k:t:m:a:f:l:o:iM:" o; do
+while getopts "k:t:m:a:f:l:o:iM:N:" o; do
 	case $o in
 	k) kernel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -47,8 +50,9 @@ while getopts "k:t:m:a:f:l:o:iM:" o; do
 	l) log=$OPTARG ;;
 	o) out=$OPTARG ;;
 	M) moddir=$OPTARG ;;
+	N) name=$OPTARG ;;
 	i) accel=(-accel tcg,thread=single -icount shift=3) smp=1 node1="" ;;
-	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-M MODDIR] [-f FILE]... [-l LOG] [-o OUT] [-i] -- CMD..." >&2; exit 104 ;;
+	*) echo "usage: run-vm.sh -k BZIMAGE [-t SEC] [-m MB] [-a ARGS] [-M MODDIR] [-f FILE]... [-l LOG] [-o OUT] [-i] [-N NAME] -- CMD..." >&2; exit 104 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -140,7 +144,7 @@ args="console=ttyS0 panic=-1 oops=panic quiet loglevel=5 no_hash_pointers movabl
 echo "vm: booting $(basename "$kernel") mem=${mem}M cpus=$smp nodes=2 timeout=${timeout}s"
 start=$(date +%s)
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	"${accel[@]}" -cpu max -smp $smp,sockets=$smp -m "${mem}M" \
+	"${accel[@]}" -name "guest=$name" -cpu max -smp $smp,sockets=$smp -m "${mem}M" \
 	-object memory-backend-ram,id=m0,size="${half}M" \
 	-object memory-backend-ram,id=m1,size="$((mem - half))M" \
 	-numa node,nodeid=0,cpus=0,memdev=m0 \

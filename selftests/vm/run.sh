@@ -83,7 +83,7 @@ rm -f "$chan"
 run_vm -t "${VM_TIMEOUT:-2400}" -l "$B/vm-console.log" -o "$chan" \
 	-f "$B/guest/ksmwl" -f "$B/guest/ksmtop" -f "$B/guest/ksmtrace" -f "$B/guest/ksm_tests" \
 	-f "$B/guest/ksm-vmtest.sh" -f "$B/guest/tap.sh" \
-	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests peers}; echo KSMTRACE_RC \$?" \
+	-- sh -c "ksmtrace --check --kmsg -- sh ksm-vmtest.sh ${VM_PARTS:-tracepoints ksm_tests peers why cost groups}; echo KSMTRACE_RC \$?" \
 	>"$B/vm-run.out" 2>&1
 rc=$?
 grep -a '^vm:' "$B/vm-run.out" | sed 's/^/#   /'
@@ -185,6 +185,85 @@ if xdir=$(EXTRA_PATCHES=$extra kernel/build.sh); then
 else
 	notok "kernel: build with EXTRA_PATCHES=$extra"
 fi
+
+# --- a real QEMU guest seen from the host: QEMU marks guest RAM
+# mergeable, so the host's ksmd merges the zeroes the guest wrote; ksmtop
+# names the QEMU process by its -name and puts it in its cgroup unit, and
+# --why counts its merged pages.  The QEMU process is found by pid: the
+# child of the harness's timeout, the child of run-vm.sh.
+ksm_save
+hv_name=ksmscope-hostview-$$
+selftests/vm/run-vm.sh -k "$bz" -N "$hv_name" -m 512 -t 400 -o "$B/vm-hostview.out" -- \
+	sh -c 'dd if=/dev/zero of=/tmp/zero bs=1M count=128 2>/dev/null; echo filled; sleep 300' \
+	>"$B/vm-hostview.log" 2>&1 &
+hv=$!
+qemu_of() { # qemu_of PID: the qemu-system process below PID
+	local c g
+	for c in $(cat /proc/$1/task/*/children 2>/dev/null); do
+		for g in $(cat /proc/$c/task/*/children 2>/dev/null) $c; do
+			case $(readlink /proc/$g/exe 2>/dev/null) in *qemu-system*) echo $g; return ;; esac
+		done
+	done
+}
+qp="" i=0
+while [ -z "$qp" ] && [ $i -lt 300 ]; do qp=$(qemu_of $hv); sleep 0.1; i=$((i + 1)); done
+echo 1 >$KSM/run; echo 20000 >$KSM/pages_to_scan; echo 10 >$KSM/sleep_millisecs
+hv_merged() { [ -n "$qp" ] && [ "$(cat /proc/$qp/ksm_merging_pages 2>/dev/null || echo 0)" -gt 1000 ]; }
+wait_until 240 hv_merged
+# the fleet view on it: ksmtop --prometheus, scraped by a real Prometheus
+# that loads contrib/'s rules; every dashboard expression must give data
+ep=$(python3 selftests/lib/prom_check.py free-port)
+pp=$(python3 selftests/lib/prom_check.py free-port)
+ptmp=$(mktemp -d)
+"$B/ksmtop" --prometheus 127.0.0.1:$ep -d 1 -N 10 >/dev/null 2>"$B/vm-hostview-exporter.err" &
+hexp=$!
+cp contrib/prometheus/ksmscope-rules.yml "$ptmp/"
+printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [ksmscope-rules.yml]\nscrape_configs:\n  - job_name: ksmscope\n    static_configs:\n      - targets: [\x27127.0.0.1:%s\x27]\n' \
+	$ep >"$ptmp/prometheus.yml"
+prometheus --config.file="$ptmp/prometheus.yml" --storage.tsdb.path="$ptmp/data" \
+	--web.listen-address=127.0.0.1:$pp --log.level=warn >"$B/vm-hostview-prom.log" 2>&1 &
+hprom=$!
+tap_lines python3 selftests/lib/prom_check.py wait-up 127.0.0.1:$pp ksmscope 60
+sleep 20	# rates over [1m] need a few scrapes; a pass measured needs two
+tap_lines python3 selftests/lib/dashboard_check.py live 127.0.0.1:$pp \
+	contrib/grafana/ksmscope-dashboard.json "$ptmp/ksmscope-rules.yml" 90
+kill -TERM $hprom $hexp; wait $hprom; wait $hexp
+rm -rf "$ptmp"
+"$B/ksmtop" -j -n 2 -d 1 -p "${qp:-1}" >"$B/vm-hostview.json" 2>"$B/vm-hostview.err"; jrc=$?
+"$B/ksmtrace" --why "${qp:-1}" -j >"$B/vm-hostview-why.json" 2>>"$B/vm-hostview.err"; wrc=$?
+[ -n "$qp" ] && kill -TERM "$qp" 2>/dev/null
+wait $hv
+ksm_restore
+echo "#   host view: qemu pid ${qp:-none}, $(tail -1 "$B/vm-hostview.json" | grep -o '"processes":\[[^]]*\]' | cut -c1-400)"
+cat >"$B/hostview-check.py" <<'PY'
+import json, sys
+name, jf, wf = sys.argv[1:4]
+def say(ok, d): print("PASS" if ok else "FAIL", d)
+try:
+    fr = json.loads(open(jf).read().splitlines()[-1])
+    rows = fr["processes"]
+except (OSError, ValueError, IndexError, KeyError) as e:
+    say(False, f"host view: ksmtop -j -p QEMU printed a frame ({e})")
+    sys.exit()
+q = [r for r in rows if r.get("guest") == name]
+say(len(q) == 1 and q[0]["merging_pages"] > 1000,
+    f"host view: ksmtop names the QEMU guest '{name}' and its merged RAM "
+    f"({q[0]['merging_pages'] if q else 'no row'} pages)")
+g = [x for x in fr.get("groups", []) if q and x["cgroup"] == q[0]["cgroup"]]
+say(bool(q) and q[0]["cgroup"] and len(g) == 1 and g[0]["merging_pages"] >= q[0]["merging_pages"],
+    f"host view: the guest is in its cgroup unit's group ({q[0]['cgroup'] if q else '-'})")
+try:
+    w = json.loads(open(wf).read())
+    m = w["reasons"]["merged"]
+except (OSError, ValueError, KeyError, TypeError) as e:
+    say(False, f"host view: ksmtrace --why QEMU gave its JSON ({e})")
+    sys.exit()
+say(m and m > 1000 and w["comm"].startswith("qemu"),
+    f"host view: ksmtrace --why counts {m} merged pages of {w['anon_pages']} in the guest's QEMU")
+PY
+verdict "host view: a QEMU guest booted and its process found (pid ${qp:-none})" $([ -n "$qp" ]; echo $?)
+verdict "host view: ksmtop -j and ksmtrace --why ran on it (exit $jrc, $wrc)" $([ $jrc = 0 ] && [ $wrc = 0 ]; echo $?)
+tap_lines python3 "$B/hostview-check.py" "$hv_name" "$B/vm-hostview.json" "$B/vm-hostview-why.json"
 
 # --- group A formats: the patched 6.1 must print what the running kernel prints
 tracefs_mount || echo "# cannot mount tracefs at $TRACEFS"

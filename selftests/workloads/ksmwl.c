@@ -1889,6 +1889,198 @@ static int wl_ft_prctl_exec(void)
 	return prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) == 1 ? 0 : 3;
 }
 
+/*
+ * ---- why-*: one reason each for ksmtrace --why / ksmtop --why ----
+ * Each puts PAGES pages of its own in the state its name says, prints
+ * "ksmwl: why-X ready pid=PID pages=N", and holds them until a signal
+ * (which restores the knobs).  The tests read the process from outside
+ * and expect those pages under that reason.
+ */
+/*
+ * ksmd sleeps between batches while the tools attach to it: patching
+ * kernel text (tracepoints, probes) next to a ksmd that never sleeps
+ * oopsed Debian's kernels in our TCG guests (docs/kernels.md)
+ */
+#define WHY_SLEEP_MS 20
+
+static void why_ready(long pages)
+{
+	msg("ready pid=%d pages=%ld", getpid(), pages);
+}
+
+static void __attribute__((noreturn)) why_hold(void)
+{
+	for (;;)
+		pause();
+}
+
+/* pairs of identical pages, merged */
+static int wl_why_merged(void)
+{
+	char *p;
+
+	ksm_start(npages, WHY_SLEEP_MS);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 40);
+	wait_merging(npages);
+	verify(p, 0, npages, 2, 40, "merged");
+	why_ready(npages);
+	why_hold();
+}
+
+/* pairs that would merge, in an area never registered */
+static int wl_why_unregistered(void)
+{
+	char *p;
+
+	ksm_start(npages, WHY_SLEEP_MS);
+	p = map_pages(npages, 0);
+	fill(p, npages, 2, 41);
+	wait_scans(2);
+	if (self_merging() > 0)
+		die(1, "%ld pages merged without MADV_MERGEABLE", self_merging());
+	why_ready(npages);
+	why_hold();
+}
+
+/* shared anonymous memory: MADV_MERGEABLE is ignored there */
+static int wl_why_shared(void)
+{
+	char *p = mmap(NULL, npages * psz, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die(1, "mmap shared: %s", strerror(errno));
+	ksm_start(npages, WHY_SLEEP_MS);
+	if (madvise(p, npages * psz, MADV_MERGEABLE))
+		die(1, "madvise(MADV_MERGEABLE) on shared memory: %s",
+		    strerror(errno));
+	fill(p, npages, 2, 42);
+	wait_scans(2);
+	why_ready(npages);
+	why_hold();
+}
+
+/* registered, scanned, no two alike */
+static int wl_why_unique(void)
+{
+	char *p;
+
+	ksm_start(npages, WHY_SLEEP_MS);
+	p = map_pages(npages, 1);
+	fill(p, npages, 1, 43);
+	wait_scans(2);
+	if (self_merging() > 0)
+		die(1, "%ld unique pages merged", self_merging());
+	why_ready(npages);
+	why_hold();
+}
+
+/*
+ * pairs rewritten every 10 ms, ksmd at npages / 16 pages every 20 ms: a
+ * full pass takes about 340 ms, and no page is the same at two scans
+ */
+static int wl_why_volatile(void)
+{
+	char *p;
+	long i, round = 0;
+
+	ksm_start(npages / 16 ? npages / 16 : 1, 20);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 44);
+	why_ready(npages);
+	for (;;) {
+		round++;
+		for (i = 0; i < npages; i++)
+			memcpy(p + i * psz + 64, &round, sizeof(round));
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* pages written, then zeroed; use_zero_pages 0 and ksmd stopped */
+static int wl_why_zero(void)
+{
+	char *p;
+
+	ksm_start(npages, WHY_SLEEP_MS);
+	set("run", 0);
+	set("use_zero_pages", 0);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 45);
+	memset(p, 0, npages * psz);
+	why_ready(npages);
+	why_hold();
+}
+
+/* pairs that would merge, ksmd stopped */
+static int wl_why_stopped(void)
+{
+	char *p;
+
+	ksm_start(npages, WHY_SLEEP_MS);
+	set("run", 0);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 46);
+	why_ready(npages);
+	why_hold();
+}
+
+/* pairs, ksmd at 1 page a second: a full pass takes minutes */
+static int wl_why_slow(void)
+{
+	char *p;
+
+	ksm_start(1, 1000);
+	p = map_pages(npages, 1);
+	fill(p, npages, 2, 47);
+	why_ready(npages);
+	why_hold();
+}
+
+/*
+ * max_page_sharing 2, groups of three alike: two share a KSM page, the
+ * third has no room and no partner.  npages / 3 such pages.
+ */
+static int wl_why_max_sharing(void)
+{
+	long n = npages / 3 * 3;
+	char *p;
+
+	ksm_start(n, WHY_SLEEP_MS);
+	set("run", 2);
+	set("max_page_sharing", 2);
+	set("run", 1);
+	p = map_pages(n, 1);
+	fill(p, n, 3, 48);
+	wait_merging(n / 3 * 2);
+	wait_scans(2);
+	verify(p, 0, n, 3, 48, "merged by twos");
+	why_ready(n / 3);
+	why_hold();
+}
+
+/* merge_across_nodes 0, each page's twin on the other node */
+static int wl_why_other_node(void)
+{
+	int *status = calloc(npages, sizeof(int));
+	char *a, *b;
+
+	numa_start(status);
+	a = map_pages(npages, 1);
+	b = map_pages(npages, 1);
+	bind_node(a, npages, 0);
+	bind_node(b, npages, 1);
+	fill(a, npages, 1, 49);
+	fill(b, npages, 1, 49);
+	wait_scans(2);
+	if (self_merging() > 0)
+		die(1, "%ld pages merged across nodes", self_merging());
+	free(status);
+	why_ready(2 * npages);
+	why_hold();
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1932,6 +2124,19 @@ static const struct {
 	{ "ft-prctl", wl_ft_prctl,
 	  "peer: PR_SET_MEMORY_MERGE, over fork and exec (6.4+)" },
 	{ "ft-prctl-exec", wl_ft_prctl_exec, "(ft-prctl's exec'ed child)" },
+	{ "why-merged", wl_why_merged, "why: pairs merged, held" },
+	{ "why-unregistered", wl_why_unregistered,
+	  "why: pairs in an area not MADV_MERGEABLE" },
+	{ "why-shared", wl_why_shared, "why: pairs in shared anonymous memory" },
+	{ "why-unique", wl_why_unique, "why: registered, no two pages alike" },
+	{ "why-volatile", wl_why_volatile, "why: pairs rewritten every 10 ms" },
+	{ "why-zero", wl_why_zero, "why: zero-filled, use_zero_pages 0, run 0" },
+	{ "why-stopped", wl_why_stopped, "why: pairs, ksmd stopped" },
+	{ "why-slow", wl_why_slow, "why: pairs, ksmd at 1 page a second" },
+	{ "why-max-sharing", wl_why_max_sharing,
+	  "why: threes alike, max_page_sharing 2" },
+	{ "why-other-node", wl_why_other_node,
+	  "why: twins on two NUMA nodes, merge_across_nodes 0" },
 };
 
 static void usage(FILE *out)

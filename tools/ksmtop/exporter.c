@@ -133,6 +133,67 @@ static void events_part(FILE *f, const struct sample *cur,
 	    (double)cur->cnt[KSM_CNT_LOST]);
 }
 
+/* what ksmd costs: only what is known */
+static void ksmd_part(FILE *f, const struct ksmtop_model *m)
+{
+	const struct ksmd_cost *k = &m->ksmd;
+	char p[24], s[24];
+
+	if (k->pid) {
+		one(f, NS "ksmd_cpu_seconds_total", "counter", "CPU time ksmd "
+		    "has used (its /proc/PID/stat utime + stime)", k->cpu_s);
+		if (k->cpu_s > 0)
+			one(f, NS "ksmd_profit_per_cpu_second_bytes", "gauge",
+			    "KSM's profit (general_profit) per second of CPU "
+			    "ksmd has used", k->profit_per_cpu_s);
+	}
+	if (k->cpu_pct >= 0)
+		one(f, NS "ksmd_cpu_ratio", "gauge", "Share of one CPU ksmd "
+		    "used in the last interval", k->cpu_pct / 100);
+	if (k->scanned_s >= 0)
+		one(f, NS "ksmd_pages_scanned_per_second", "gauge", "Pages ksmd "
+		    "scanned per second in the last interval (pages_scanned; "
+		    "before 6.7 a pass's pages over its time)", k->scanned_s);
+	one(f, NS "ksmd_full_pass_pages", "gauge", "Pages a full pass scans "
+	    "(every rmap_item)", (double)k->pass_pages);
+	if (k->pass_measured_s >= 0 || k->pass_model_s >= 0)
+		ksm_prom_family(f, NS "ksmd_full_pass_seconds", "gauge",
+				"How long ksmd's full pass over every mergeable "
+				"page takes: measured between two full scans, "
+				"and by the scan model");
+	if (k->pass_measured_s >= 0)
+		ksm_prom_sample(f, NS "ksmd_full_pass_seconds",
+				k->pass_measured_s, 1, "source", "measured");
+	if (k->pass_model_s >= 0)
+		ksm_prom_sample(f, NS "ksmd_full_pass_seconds", k->pass_model_s,
+				1, "source", "model");
+	if (k->cpu_per_page_s >= 0)
+		one(f, NS "ksmd_cpu_seconds_per_page", "gauge", "ksmd's CPU time "
+		    "per page it scanned, since ksmtop started", k->cpu_per_page_s);
+	if (k->whatif_cpu_pct >= 0) {
+		snprintf(p, sizeof(p), "%ld", k->whatif_pages);
+		snprintf(s, sizeof(s), "%ld", k->whatif_sleep);
+		ksm_prom_family(f, NS "ksmd_whatif_full_pass_seconds", "gauge",
+				"The scan model's full pass at the given "
+				"pages_to_scan and sleep_millisecs");
+		ksm_prom_sample(f, NS "ksmd_whatif_full_pass_seconds",
+				k->whatif_pass_s, 2, "pages_to_scan", p,
+				"sleep_millisecs", s);
+		ksm_prom_family(f, NS "ksmd_whatif_cpu_ratio", "gauge",
+				"The scan model's share of one CPU for ksmd at "
+				"the given pages_to_scan and sleep_millisecs");
+		ksm_prom_sample(f, NS "ksmd_whatif_cpu_ratio",
+				k->whatif_cpu_pct / 100, 2, "pages_to_scan", p,
+				"sleep_millisecs", s);
+	}
+	if (k->advisor.present) {
+		ksm_prom_family(f, NS "ksmd_advisor_info", "gauge", "The KSM "
+				"advisor's mode (6.8+): none or scan-time");
+		ksm_prom_sample(f, NS "ksmd_advisor_info", 1, 1, "mode",
+				k->advisor.mode);
+	}
+}
+
 /* per-process values; < 0: not known (no task iterator, or upstream) */
 static double p_merging(const struct row *r) { return (double)r->merging; }
 static double p_rmap(const struct row *r) { return (double)r->rmap; }
@@ -195,6 +256,67 @@ static void procs_part(FILE *f, const struct ksmtop_model *m)
 			ksm_prom_sample(f, name, val, 2, "pid", pid, "comm",
 					r->comm[0] ? r->comm : "?");
 		}
+	}
+}
+
+/* per cgroup unit: the first -N, the rest summed; QEMU guests' names */
+static void groups_part(FILE *f, const struct ksmtop_model *m)
+{
+	static const struct {
+		const char *name, *help;
+		int what;
+	} metrics[] = {
+		{ "cgroup_processes", "Processes with KSM state in the cgroup "
+		  "unit (systemd service or scope, container, libvirt machine)", 0 },
+		{ "cgroup_merging_pages", "Merging pages of the cgroup unit's "
+		  "processes", 1 },
+		{ "cgroup_profit_bytes", "KSM's profit for the cgroup unit's "
+		  "processes (the sum of theirs)", 2 },
+		{ "cgroup_merges_per_second", "Pages of the cgroup unit's "
+		  "processes merged per second in the last interval", 3 },
+	};
+	long others = 0;
+	size_t k;
+	int i;
+
+	for (k = 0; k < ARRAY_SIZE(metrics); k++) {
+		char name[96];
+		bool any = false;
+
+		snprintf(name, sizeof(name), NS "%s", metrics[k].name);
+		for (i = 0; i < m->gshown; i++) {
+			const struct group_row *g = &m->groups[i];
+			double v = metrics[k].what == 0 ? g->procs :
+				   metrics[k].what == 1 ? (double)g->merging :
+				   metrics[k].what == 2 ? (double)g->profit :
+				   g->merges_s;
+
+			if (v < 0 && metrics[k].what == 3)
+				continue;
+			if (!any)
+				ksm_prom_family(f, name, "gauge", metrics[k].help);
+			any = true;
+			ksm_prom_sample(f, name, v, 1, "cgroup", g->name);
+		}
+	}
+	for (i = m->gshown; i < m->ngroups; i++)
+		others += m->groups[i].merging;
+	one(f, NS "cgroups_unlisted_merging_pages", "gauge", "Merging pages "
+	    "of the cgroup units beyond the listed top N", (double)others);
+	for (i = 0, k = 0; i < m->nshown; i++) {
+		const struct row *r = &m->rows[i];
+		char pid[16];
+
+		if (!r->guest[0])
+			continue;
+		if (!k++)
+			ksm_prom_family(f, NS "process_guest_info", "gauge", "1 for "
+					"each listed process that is a QEMU guest, "
+					"with its -name");
+		snprintf(pid, sizeof(pid), "%d", r->pid);
+		ksm_prom_sample(f, NS "process_guest_info", 1, 3, "pid", pid,
+				"comm", r->comm[0] ? r->comm : "?", "guest",
+				r->guest);
 	}
 }
 
@@ -314,8 +436,10 @@ char *exporter_render(const struct ksmtop_model *m, const struct sample *cur,
 			ksm_fidelity_name(b->fidelity), "kernel", u.release,
 			"via", b->via ? b->via : "none");
 	sysfs_part(f, cur);
+	ksmd_part(f, m);
 	events_part(f, cur, b);
 	procs_part(f, m);
+	groups_part(f, m);
 	checks_part(f, c, checking);
 	self_part(f, b, cur, h);
 	if (fclose(f)) {

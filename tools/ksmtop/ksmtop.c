@@ -31,6 +31,7 @@
 #include "ksm_prom.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "ksm_whyev.h"
 #include "ksmtop.h"
 #include "model.h"
 #include "options.h"
@@ -182,6 +183,45 @@ static int run(struct ksmtop *k)
 	return ret;
 }
 
+/*
+ * --why PID: one report, text or JSON (docs/ksmtop.md "Why not merging");
+ * 0, 2 for a process that is not there or has no memory, 1 otherwise.
+ */
+static int why_main(struct ksmtop *k)
+{
+	struct ksm_bpf_opts bo = { .tool = "ksmtop", .verbose = k->opt.verbose,
+				   .no_probes = true };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ksm_why_events ev;
+	struct ksm_why w;
+	char err[512], path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%d", ksm_proc_root(), k->opt.why);
+	if (access(path, F_OK)) {
+		fprintf(stderr, "ksmtop: error: no process %d\n", k->opt.why);
+		return 2;
+	}
+	if (ksm_bpf_open(&k->bpf, &bo, err, sizeof(err))) {
+		fprintf(stderr, "ksmtop: error: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "%s\n", k->bpf.summary);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	ret = ksm_why_run(&k->bpf, k->opt.why, k->opt.delay, &quit, &w, &ev,
+			  err, sizeof(err));
+	if (ret == -EINTR)
+		return 130;
+	if (ret) {
+		fprintf(stderr, "ksmtop: error: %s\n", err);
+		return ret == -ESRCH || ret == -EINVAL ? 2 : 1;
+	}
+	ksm_why_print(stdout, &w, &ev, k->opt.json);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ksm_bpf_opts bo = { .tool = "ksmtop" };
@@ -205,7 +245,7 @@ int main(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (!k.opt.batch && !k.opt.prometheus &&
+	if (!k.opt.batch && !k.opt.prometheus && !k.opt.why &&
 	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "ksmtop: error: no terminal: use -b or -j\n");
 		ret = 2;
@@ -221,6 +261,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksmtop: error: no %s: the kernel has no KSM "
 			"(CONFIG_KSM)\n", ksm_sysfs_dir());
 		ret = 1;
+		goto out;
+	}
+	if (k.opt.why) {
+		ret = why_main(&k);
 		goto out;
 	}
 	/* before loading anything: a taken port is a one-line error */
@@ -272,6 +316,7 @@ int main(int argc, char **argv)
 		snprintf(k.screen.notice, sizeof(k.screen.notice), "%s",
 			 k.bpf.summary);
 		k.screen.utf8 = k.utf8;
+		k.screen.bpf = &k.bpf;
 		screen_start(&k.screen);
 	}
 	ret = run(&k);

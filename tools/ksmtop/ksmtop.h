@@ -25,7 +25,10 @@ struct screen {
 	bool on;		/* initscr() done, endwin() due */
 	bool utf8;		/* sparklines in block characters */
 	bool paused;		/* space, p: the frame stays */
-	bool help_on;		/* h, ?: the help page shows */
+	bool help_on;		/* h, ?, w: a page shows until a key */
+	int sel;		/* the selected row (up, down) */
+	bool groups;		/* g: the cgroup units, not the processes */
+	const struct ksm_bpf *bpf;	/* for w: the events of a process */
 	char notice[4096];	/* a bold last header line, "" for none */
 };
 

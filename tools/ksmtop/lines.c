@@ -97,6 +97,60 @@ static void sparklines(struct pack *pk, const struct ksmtop_model *m,
 	}
 }
 
+static char *secs(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else if (v < 10)
+		snprintf(buf, len, "%.2fs", v);
+	else
+		snprintf(buf, len, "%.0fs", v);
+	return buf;
+}
+
+/* what ksmd costs, and what the scan model says another setting would */
+static void ksmd_lines(struct pack *pk, const struct ksmd_cost *k)
+{
+	char a[32], b[32];
+
+	pack_group(pk, "ksmd cost:");
+	if (!k->pid) {
+		pack_item(pk, "ksmd not found");
+	} else {
+		if (k->cpu_pct >= 0)
+			pack_item(pk, "cpu %.1f%%", k->cpu_pct);
+		else
+			pack_item(pk, "cpu -");
+		pack_item(pk, "total %.1fs", k->cpu_s);
+	}
+	pack_item(pk, "scanned/s %s", rate_str(k->scanned_s, a, sizeof(a)));
+	pack_item(pk, "pass %s (model %s)", secs(k->pass_measured_s, a,
+						  sizeof(a)),
+		  secs(k->pass_model_s, b, sizeof(b)));
+	if (k->cpu_per_page_s >= 0)
+		pack_item(pk, "%.1f us/page", k->cpu_per_page_s * 1e6);
+	pack_item(pk, "profit/cpu-s %s", k->pid && k->cpu_s > 0 ?
+		  ksm_fmt_bytes(k->profit_per_cpu_s, a, sizeof(a)) : "-");
+	if (k->advisor.present && !strcmp(k->advisor.mode, "scan-time"))
+		pack_item(pk, "advisor scan-time (target %lds, max cpu %ld%%)",
+			  k->advisor.target_scan_time, k->advisor.max_cpu);
+	else if (k->advisor.present)
+		pack_item(pk, "advisor %s", k->advisor.mode);
+	pack_group(pk, "what-if:");
+	pack_item(pk, "pages_to_scan %ld sleep_millisecs %ld:", k->whatif_pages,
+		  k->whatif_sleep);
+	if (k->whatif_cpu_pct >= 0)
+		pack_item(pk, "pass %s, ksmd cpu %.1f%%", secs(k->whatif_pass_s, a,
+							       sizeof(a)),
+			  k->whatif_cpu_pct);
+	else if (k->whatif_pass_s >= 0)
+		pack_item(pk, "pass >= %s (its sleeps; CPU per page not "
+			  "measured yet)", secs(k->whatif_pass_s, a, sizeof(a)));
+	else
+		pack_item(pk, "-");
+	pack_flush(pk);
+}
+
 int lines_header(const struct ksmtop_model *m, const struct sample *cur,
 		 const struct head_state *hs, emit_fn emit, int width)
 {
@@ -162,6 +216,7 @@ int lines_header(const struct ksmtop_model *m, const struct sample *cur,
 	if (width - 21 > 8)
 		sparklines(&pk, m, hs->utf8, width - 21);
 	pk.line[0] = '\0';
+	ksmd_lines(&pk, &m->ksmd);
 	pack_group(&pk, "overhead:");
 	if (m->ns_per_event >= 0) {
 		pack_item(&pk, "%.0f ns/event", m->ns_per_event);
@@ -202,8 +257,23 @@ void lines_row(const struct row *r, char *line, size_t len)
 	else
 		snprintf(d, sizeof(d), "%lld", r->dropped);
 	/* '!' after the pid: the kernel's counters disagree with the events */
-	snprintf(line, len, "%6d%c %-15.15s %7ld %8ld %5ld %8.1f %7s %7s %7s",
+	snprintf(line, len, "%6d%c %-15.15s %7ld %8ld %5ld %8.1f %7s %7s %7s%s%s",
 		 r->pid, r->mismatch ? '!' : ' ', r->comm[0] ? r->comm : "?",
 		 r->merging, r->rmap,
-		 r->zero, r->profit / 1048576.0, m, u, d);
+		 r->zero, r->profit / 1048576.0, m, u, d,
+		 r->guest[0] ? " guest " : "", r->guest);
+}
+
+const char *lines_group_head(void)
+{
+	return "  PROCS MERGING PROF-MiB MERGE/s GROUP (cgroup unit)";
+}
+
+void lines_group_row(const struct group_row *g, char *line, size_t len)
+{
+	char m[16];
+
+	rate_str(g->merges_s, m, sizeof(m));
+	snprintf(line, len, "%7d %7ld %8.1f %7s %s", g->procs, g->merging,
+		 g->profit / 1048576.0, m, g->name);
 }

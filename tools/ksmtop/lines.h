@@ -36,5 +36,8 @@ int lines_header(const struct ksmtop_model *m, const struct sample *cur,
 const char *lines_table_head(void);
 /* One process in the columns of lines_table_head() */
 void lines_row(const struct row *r, char *line, size_t len);
+/* The same for the cgroup units (key g, and after the processes in -b) */
+const char *lines_group_head(void);
+void lines_group_row(const struct group_row *g, char *line, size_t len);
 
 #endif

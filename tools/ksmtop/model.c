@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ksm_util.h"
 #include "model.h"
@@ -112,6 +113,8 @@ static void build_rows(struct ksmtop_model *m, const struct sample *prev,
 		if (!r)
 			return;
 		snprintf(r->comm, sizeof(r->comm), "%s", p->comm);
+		snprintf(r->group, sizeof(r->group), "%s", p->group);
+		snprintf(r->guest, sizeof(r->guest), "%s", p->guest);
 		r->merging = p->merging_pages;
 		r->rmap = p->rmap_items;
 		r->zero = p->zero_pages;
@@ -172,12 +175,141 @@ static void build_rows(struct ksmtop_model *m, const struct sample *prev,
 			(void *)o);
 }
 
+static int cmp_groups(const void *a, const void *b)
+{
+	const struct group_row *x = a, *y = b;
+
+	if (x->merging != y->merging)
+		return x->merging < y->merging ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* the rows summed per cgroup unit */
+static void build_groups(struct ksmtop_model *m)
+{
+	size_t cap = 0;
+	int i, j;
+
+	for (i = 0; i < m->nrows; i++) {
+		const struct row *r = &m->rows[i];
+		const char *name = r->group[0] ? r->group : "?";
+		struct group_row *g = NULL;
+
+		for (j = 0; j < m->ngroups && !g; j++)
+			if (!strcmp(m->groups[j].name, name))
+				g = &m->groups[j];
+		if (!g) {
+			if (ksm_grow(&m->groups, &cap, (size_t)m->ngroups,
+				     sizeof(*g)))
+				break;
+			g = &m->groups[m->ngroups++];
+			memset(g, 0, sizeof(*g));
+			snprintf(g->name, sizeof(g->name), "%s", name);
+		}
+		g->procs++;
+		g->merging += r->merging;
+		g->rmap += r->rmap;
+		g->zero += r->zero;
+		g->profit += r->profit;
+		if (r->merges_s < 0 || (g->procs > 1 && g->merges_s < 0))
+			g->merges_s = -1;
+		else
+			g->merges_s += r->merges_s;
+	}
+	if (m->ngroups)
+		qsort(m->groups, (size_t)m->ngroups, sizeof(*m->groups),
+		      cmp_groups);
+	m->gshown = m->opt->top && m->opt->top < m->ngroups ? m->opt->top :
+		    m->ngroups;
+}
+
+/* ksmd's cost in the interval, and what the scan model makes of it */
+static void ksmd_update(struct ksmtop_model *m, const struct sample *prev,
+			const struct sample *cur)
+{
+	const struct ksm_snapshot *a = &prev->sys, *b = &cur->sys;
+	struct ksmd_cost *k = &m->ksmd;
+	struct ksm_scan_cost c;
+	long scans = b->have[KSM_SYS_FULL_SCANS] ? b->v[KSM_SYS_FULL_SCANS] : -1;
+	long scanned = b->have[KSM_SYS_PAGES_SCANNED] ?
+		       b->v[KSM_SYS_PAGES_SCANNED] : -1;
+	long psz = sysconf(_SC_PAGESIZE), profit;
+
+	k->advisor = cur->advisor;
+	k->pid = cur->ksmd.pid;
+	k->cpu_s = k->pid ? cur->ksmd.cpu_s : -1;
+	k->cpu_pct = k->pid && prev->ksmd.pid == k->pid && m->dt > 0 ?
+		     (cur->ksmd.cpu_s - prev->ksmd.cpu_s) / m->dt * 100 : -1;
+	/* every rmap_item is one page of a full pass */
+	k->pass_pages = b->v[KSM_SYS_PAGES_SHARED] + b->v[KSM_SYS_PAGES_SHARING] +
+			b->v[KSM_SYS_PAGES_UNSHARED] + b->v[KSM_SYS_PAGES_VOLATILE];
+	/* a pass measured: between two rises of full_scans ksmtop saw */
+	if (scans >= 0 && a->have[KSM_SYS_FULL_SCANS] &&
+	    scans > a->v[KSM_SYS_FULL_SCANS]) {
+		if (k->tick_t > 0 && scans > k->tick_scans)
+			k->pass_measured_s = (cur->t - k->tick_t) /
+					     (double)(scans - k->tick_scans);
+		k->tick_t = cur->t;
+		k->tick_scans = scans;
+		if (!k->have_base && k->pid) {
+			k->have_base = true;
+			k->base_cpu_s = cur->ksmd.cpu_s;
+			k->base_scans = scans;
+			k->base_scanned = scanned;
+		}
+	} else if (k->tick_t <= 0) {
+		k->pass_measured_s = -1;
+	}
+	k->scanned_s = m->scanned_s;
+	k->cpu_per_page_s = -1;
+	if (k->have_base && k->pid) {
+		double cpu = cur->ksmd.cpu_s - k->base_cpu_s, pages = -1;
+
+		if (scanned >= 0 && scanned > k->base_scanned)
+			pages = (double)(scanned - k->base_scanned);
+		else if (scanned < 0 && scans > k->base_scans)
+			pages = (double)(scans - k->base_scans) *
+				(double)k->pass_pages;
+		if (pages > 0)
+			k->cpu_per_page_s = cpu / pages;
+	}
+	/* before 6.7 no pages_scanned: passes times their size */
+	if (k->scanned_s < 0 && k->pass_measured_s > 0)
+		k->scanned_s = (double)k->pass_pages / k->pass_measured_s;
+	k->pass_model_s = -1;
+	if (b->v[KSM_SYS_RUN] == 1 &&
+	    !ksm_scan_model(k->pass_pages, b->v[KSM_SYS_PAGES_TO_SCAN],
+			    b->v[KSM_SYS_SLEEP_MILLISECS],
+			    k->cpu_per_page_s >= 0 ? k->cpu_per_page_s : 0, &c))
+		k->pass_model_s = c.pass_s;
+	k->whatif_pages = m->opt->whatif_pages ? m->opt->whatif_pages :
+			  2 * b->v[KSM_SYS_PAGES_TO_SCAN];
+	k->whatif_sleep = m->opt->whatif_sleep >= 0 ? m->opt->whatif_sleep :
+			  b->v[KSM_SYS_SLEEP_MILLISECS];
+	/* no cost per page measured yet: the sleeps alone, CPU unknown */
+	k->whatif_pass_s = k->whatif_cpu_pct = -1;
+	if (!ksm_scan_model(k->pass_pages, k->whatif_pages, k->whatif_sleep,
+			    k->cpu_per_page_s >= 0 ? k->cpu_per_page_s : 0, &c)) {
+		k->whatif_pass_s = c.pass_s;
+		if (k->cpu_per_page_s >= 0)
+			k->whatif_cpu_pct = c.cpu_share * 100;
+	}
+	/* the kernel's general_profit, else its formula */
+	profit = b->have[KSM_SYS_GENERAL_PROFIT] ? b->v[KSM_SYS_GENERAL_PROFIT] :
+		 (b->v[KSM_SYS_PAGES_SHARING] +
+		  (b->have[KSM_SYS_KSM_ZERO_PAGES] ? b->v[KSM_SYS_KSM_ZERO_PAGES] : 0)) *
+		 psz - k->pass_pages * m->bpf->probe.rmap_item_size;
+	k->profit_per_cpu_s = k->pid && k->cpu_s > 0 ? (double)profit / k->cpu_s :
+			      -1;
+}
+
 void ksmtop_model_init(struct ksmtop_model *m, const struct ksm_bpf *b,
 		       const struct options *o)
 {
 	memset(m, 0, sizeof(*m));
 	m->bpf = b;
 	m->opt = o;
+	m->ksmd.pass_measured_s = -1;
 }
 
 void ksmtop_model_update(struct ksmtop_model *m, const struct sample *prev,
@@ -190,6 +322,9 @@ void ksmtop_model_update(struct ksmtop_model *m, const struct sample *prev,
 	free(m->rows);
 	m->rows = NULL;
 	m->nrows = 0;
+	free(m->groups);
+	m->groups = NULL;
+	m->ngroups = 0;
 	m->derived_unmerges = false;
 	m->dt = cur->t - prev->t;
 	for (c = 0; c < KSM_CLASS_NR; c++) {
@@ -226,11 +361,13 @@ void ksmtop_model_update(struct ksmtop_model *m, const struct sample *prev,
 		m->events_s = ksm_rate(prev->run_cnt, cur->run_cnt, m->dt);
 		m->cpu_pct = m->dt > 0 ? dn / (m->dt * 1e9) * 100 : 0;
 	}
+	ksmd_update(m, prev, cur);
 	m->lost = cur->cnt[KSM_CNT_LOST];
 	m->violations = violations;
 	build_rows(m, prev, cur);
 	m->nshown = m->opt->top && m->opt->top < m->nrows ? m->opt->top :
 		    m->nrows;
+	build_groups(m);
 	ksm_hist_push(&m->hist[HIST_MERGES],
 		      fmax(m->rate[KSM_CLASS_MERGES], 0));
 	ksm_hist_push(&m->hist[HIST_UNMERGES],
@@ -248,4 +385,7 @@ void ksmtop_model_free(struct ksmtop_model *m)
 	free(m->rows);
 	m->rows = NULL;
 	m->nrows = m->nshown = 0;
+	free(m->groups);
+	m->groups = NULL;
+	m->ngroups = m->gshown = 0;
 }

@@ -19,7 +19,8 @@ void print_usage(FILE *f)
 	fprintf(f,
 "usage: ksmtop [-b] [-j] [-n COUNT] [-d SECONDS] [-p PID[,PID...]] [-c COMM]\n"
 "              [-s KEY] [-r] [-N ROWS] [--counters] [--no-check] [-v]\n"
-"              [--prometheus [ADDR:PORT]]\n"
+"              [--prometheus [ADDR:PORT]] [--what-if PAGES:MS]\n"
+"       ksmtop --why PID [-j] [-d SECONDS]\n"
 "Live view of Kernel Samepage Merging: ksmd settings, counters, event rates\n"
 "and the processes that gain.  Needs root.\n\n"
 "  -b, --batch          plain text frames on stdout, no terminal UI\n"
@@ -38,10 +39,16 @@ void print_usage(FILE *f)
 "                       serve the Prometheus text format at\n"
 "                       http://ADDR:PORT/metrics (default " PROM_DEFAULT_ADDR ":%d),\n"
 "                       the top -N processes (default %d, at most %d)\n"
+"      --what-if PAGES:MS\n"
+"                       what ksmd would cost at pages_to_scan PAGES and\n"
+"                       sleep_millisecs MS (default: twice pages_to_scan)\n"
+"  -w, --why PID        why PID's memory is not merged: its pages by reason,\n"
+"                       read twice -d seconds apart, as text (-j: JSON)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n\n"
 "keys: q quit, h help, space pause, s/S next/previous sort key, r reverse,\n"
-"      d interval, +/- faster/slower, f filter, c clear filter\n\n"
+"      d interval, +/- faster/slower, f filter, c clear filter,\n"
+"      up/down select a row, w why the selected process is not merged\n\n"
 "examples:\n"
 "  ksmtop                     interactive\n"
 "  ksmtop -b -n 3 -d 2        three text frames, two seconds apart\n"
@@ -128,6 +135,8 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-check", no_argument, NULL, 'X' },
 		{ "prometheus", optional_argument, NULL, 'P' },
+		{ "why", required_argument, NULL, 'w' },
+		{ "what-if", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,9 +146,10 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 	memset(o, 0, sizeof(*o));
 	o->delay = 1.0;
 	o->sort = SORT_MERGING;
+	o->whatif_sleep = -1;
 	optind = 0;	/* glibc: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":bjn:d:p:c:s:rN:vh", longopts,
+	while ((c = getopt_long(argc, argv, ":bjn:d:p:c:s:rN:vhw:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -216,6 +226,28 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 			snprintf(o->prom_addr, sizeof(o->prom_addr), "%s",
 				 optarg ? optarg : "");
 			break;
+		case 'w':
+			if (parse_long(optarg, 1, 0x3fffffff, &v)) {
+				snprintf(err, len, "bad pid '%s' for --why", optarg);
+				return OPT_ERROR;
+			}
+			o->why = (int)v;
+			break;
+		case 'W': {
+			char *colon = strchr(optarg, ':'), pages[32];
+
+			snprintf(pages, sizeof(pages), "%.*s", colon ?
+				 (int)(colon - optarg) : 0, optarg);
+			if (!colon || parse_long(pages, 1, 1L << 30,
+						 &o->whatif_pages) ||
+			    parse_long(colon + 1, 0, 1L << 30, &o->whatif_sleep)) {
+				snprintf(err, len, "--what-if needs PAGES:MS "
+					 "(pages_to_scan >= 1, sleep_millisecs "
+					 ">= 0), not '%s'", optarg);
+				return OPT_ERROR;
+			}
+			break;
+		}
 		case 'h':
 			return OPT_HELP;
 		default:	/* ':' value missing, '?' unknown */
@@ -225,6 +257,11 @@ int parse_options(int argc, char **argv, struct options *o, char *err,
 	}
 	if (optind < argc) {
 		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		return OPT_ERROR;
+	}
+	if (o->why && (o->prometheus || o->npids || o->comm[0] ||
+		       o->iterations || o->top || o->counters_only)) {
+		snprintf(err, len, "--why takes only -j, -b and -d");
 		return OPT_ERROR;
 	}
 	if (o->prometheus) {

@@ -35,6 +35,9 @@ struct options {
 	int top;		/* rows, 0 = all (batch) or screen */
 	bool prometheus;	/* --prometheus: serve /metrics */
 	char prom_addr[128];	/* ADDR:PORT as given, "" = default */
+	int why;		/* --why PID: one report (-b text, -j JSON) */
+	long whatif_pages;	/* --what-if PAGES:MS; 0: twice pages_to_scan */
+	long whatif_sleep;	/* ... at the same sleep_millisecs (-1) */
 };
 
 enum { OPT_OK, OPT_HELP, OPT_ERROR };

@@ -8,9 +8,15 @@
 
 void sample_take(struct sample *s, const struct ksm_bpf *b)
 {
+	/* ksmd, once found, is read by its pid (and start time) */
+	static struct ksm_ksmd ksmd;
 	int n;
 
 	memset(s, 0, sizeof(*s));
+	if (ksm_ksmd_read(ksm_proc_root(), &ksmd))
+		memset(&ksmd, 0, sizeof(ksmd));
+	s->ksmd = ksmd;
+	ksm_advisor_read(&s->advisor);
 	s->t = ksm_now();
 	ksm_snapshot_read(&s->sys);
 	ksm_bpf_counters(b, s->cnt);

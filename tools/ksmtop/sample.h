@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "ksm_bpf.h"
+#include "ksm_ksmd.h"
 #include "ksm_proc.h"
 #include "ksm_sysfs.h"
 
@@ -24,6 +25,8 @@ struct sample {
 	struct ksm_task_rec *tasks;	/* sorted by mm */
 	int ntasks;
 	__u64 run_ns, run_cnt;
+	struct ksm_ksmd ksmd;		/* pid 0: not found */
+	struct ksm_advisor advisor;
 };
 
 /* Read everything now; what cannot be read is left empty. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ksm_util.h"
+#include "ksm_whyev.h"
 #include "ksmtop.h"
 #include "lines.h"
 
@@ -73,6 +74,9 @@ static void draw_help(void)
 		"  +  -       interval halved / doubled",
 		"  f          filter: a pid or part of a name",
 		"  c          clear the filter",
+		"  up down    select a process",
+		"  w          why the selected process is not merged",
+		"  g          processes / their cgroup units (services, containers, VMs)",
 		"",
 		"columns: docs/ksmtop.md, or man ksmtop",
 	};
@@ -105,15 +109,25 @@ void screen_draw(const struct screen *sc, const struct ksmtop_model *m,
 	}
 	y = lines_header(m, cur, &hs, emit_curses, COLS) + 1;
 	attron(A_REVERSE);
-	snprintf(line, sizeof(line), "%-*s", COLS, lines_table_head());
+	snprintf(line, sizeof(line), "%-*s", COLS, sc->groups ?
+		 lines_group_head() : lines_table_head());
 	mvaddnstr(y++, 0, line, COLS);
 	attroff(A_REVERSE);
-	for (i = 0; i < m->nshown && y < LINES - 1; i++, y++) {
-		lines_row(&m->rows[i], line, sizeof(line));
+	for (i = 0; sc->groups && i < m->gshown && y < LINES - 1; i++, y++) {
+		lines_group_row(&m->groups[i], line, sizeof(line));
 		mvaddnstr(y, 0, line, COLS);
 	}
-	snprintf(line, sizeof(line), "%d processes  sort %s%s%s%s%s  "
-		 "h help  q quit", m->nrows, sort_names[o->sort],
+	for (i = 0; !sc->groups && i < m->nshown && y < LINES - 1; i++, y++) {
+		int a = i == sc->sel ? A_BOLD | A_UNDERLINE : 0;
+
+		lines_row(&m->rows[i], line, sizeof(line));
+		attron(a);
+		mvaddnstr(y, 0, line, COLS);
+		attroff(a);
+	}
+	snprintf(line, sizeof(line), "%d processes%s  sort %s%s%s%s%s  "
+		 "h help  q quit", m->nrows, sc->groups ? " in groups (g)" : "",
+		 sort_names[o->sort],
 		 o->reverse ? " (reversed)" : "",
 		 o->comm[0] || o->npids ? "  filter " : "", o->comm,
 		 o->npids ? " pid" : "");
@@ -151,6 +165,55 @@ static void set_filter(struct options *o, const char *s)
 	} else {
 		snprintf(o->comm, sizeof(o->comm), "%.15s", s);
 	}
+}
+
+/* w: the why page of the selected row's process, until a key */
+struct why_page {
+	int y;
+};
+
+static void why_emit(void *ctx, const char *line)
+{
+	struct why_page *wp = ctx;
+
+	if (wp->y < LINES - 1)
+		mvaddnstr(wp->y++, 0, line, COLS);
+}
+
+static void draw_why(struct screen *sc, const struct ksmtop_model *m,
+		     double interval, const volatile sig_atomic_t *quit)
+{
+	struct why_page wp = { 0 };
+	struct ksm_why_events ev;
+	struct ksm_why w;
+	char msg[256], line[512];
+	int pid, err;
+
+	if (sc->sel < 0 || sc->sel >= m->nshown) {
+		snprintf(sc->notice, sizeof(sc->notice), "w: no process selected");
+		return;
+	}
+	pid = m->rows[sc->sel].pid;
+	erase();
+	snprintf(line, sizeof(line), "why: reading pid %d for %.1f s ...", pid,
+		 interval);
+	mvaddnstr(0, 0, line, COLS);
+	refresh();
+	err = ksm_why_run(sc->bpf, pid, interval, quit, &w, &ev, msg,
+			  sizeof(msg));
+	erase();
+	if (err) {
+		snprintf(line, sizeof(line), "why: %s", msg);
+		why_emit(&wp, line);
+	} else {
+		ksm_why_lines(&w, why_emit, &wp);
+		ksm_why_events_line(&ev, w.interval, line, sizeof(line));
+		why_emit(&wp, line);
+	}
+	why_emit(&wp, "");
+	why_emit(&wp, "any key returns; docs/ksmtop.md \"Why not merging\"");
+	refresh();
+	sc->help_on = true;
 }
 
 bool screen_wait(struct screen *sc, double until, struct options *o,
@@ -218,6 +281,27 @@ bool screen_wait(struct screen *sc, double until, struct options *o,
 			break;
 		case 'c':
 			set_filter(o, "");
+			break;
+		case KEY_UP:
+			if (sc->sel > 0)
+				sc->sel--;
+			break;
+		case KEY_DOWN:
+			if (sc->sel + 1 < m->nshown)
+				sc->sel++;
+			break;
+		case 'g':
+			sc->groups = !sc->groups;
+			break;
+		case 'w':
+			if (sc->groups) {
+				snprintf(sc->notice, sizeof(sc->notice),
+					 "w: select a process (g: back to them)");
+				break;
+			}
+			draw_why(sc, m, fmin(o->delay, 5), quit);
+			if (sc->help_on)
+				continue;
 			break;
 		case KEY_RESIZE:
 			break;

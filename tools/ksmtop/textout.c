@@ -29,6 +29,11 @@ void textout_batch(const struct ksmtop_model *m, const struct sample *cur,
 		lines_row(&m->rows[i], line, sizeof(line));
 		puts(line);
 	}
+	printf("\n%s\n", lines_group_head());
+	for (i = 0; i < m->gshown; i++) {
+		lines_group_row(&m->groups[i], line, sizeof(line));
+		puts(line);
+	}
 	putchar('\n');
 	fflush(stdout);
 }
@@ -79,10 +84,60 @@ void textout_json(const struct ksmtop_model *m, const struct sample *cur)
 			printf("\"dropped\":null,");
 		else
 			printf("\"dropped\":%lld,", r->dropped);
-		printf("\"counters_mismatch\":%s}", r->mismatch ? "true" :
-		       "false");
+		printf("\"counters_mismatch\":%s,\"cgroup\":", r->mismatch ?
+		       "true" : "false");
+		if (r->group[0])
+			ksm_json_str(stdout, r->group);
+		else
+			printf("null");
+		printf(",\"guest\":");
+		if (r->guest[0])
+			ksm_json_str(stdout, r->guest);
+		else
+			printf("null");
+		putchar('}');
 	}
-	printf("],\"overhead\":{");
+	printf("],\"groups\":[");
+	for (i = 0; i < m->gshown; i++) {
+		const struct group_row *g = &m->groups[i];
+
+		printf("%s{\"cgroup\":", i ? "," : "");
+		ksm_json_str(stdout, g->name);
+		printf(",\"processes\":%d,\"merging_pages\":%ld,"
+		       "\"rmap_items\":%ld,\"zero_pages\":%ld,"
+		       "\"profit_bytes\":%ld,", g->procs, g->merging, g->rmap,
+		       g->zero, g->profit);
+		json_num("merges_per_s", g->merges_s, false);
+		putchar('}');
+	}
+	printf("],\"ksmd\":{\"pid\":%d,", m->ksmd.pid);
+	json_num("cpu_percent", m->ksmd.cpu_pct, true);
+	json_num("cpu_seconds", m->ksmd.cpu_s, true);
+	json_num("pages_scanned_per_s", m->ksmd.scanned_s, true);
+	json_num("full_pass_s", m->ksmd.pass_measured_s, true);
+	json_num("full_pass_model_s", m->ksmd.pass_model_s, true);
+	printf("\"full_pass_pages\":%ld,", m->ksmd.pass_pages);
+	json_num("cpu_us_per_page", m->ksmd.cpu_per_page_s >= 0 ?
+		 m->ksmd.cpu_per_page_s * 1e6 : -1, true);
+	if (m->ksmd.pid && m->ksmd.cpu_s > 0)
+		printf("\"profit_bytes_per_cpu_s\":%.1f,", m->ksmd.profit_per_cpu_s);
+	else
+		printf("\"profit_bytes_per_cpu_s\":null,");
+	if (m->ksmd.advisor.present) {
+		printf("\"advisor\":{\"mode\":");
+		ksm_json_str(stdout, m->ksmd.advisor.mode);
+		printf(",\"target_scan_time\":%ld,\"max_cpu\":%ld,"
+		       "\"min_pages_to_scan\":%ld,\"max_pages_to_scan\":%ld},",
+		       m->ksmd.advisor.target_scan_time, m->ksmd.advisor.max_cpu,
+		       m->ksmd.advisor.min_pages, m->ksmd.advisor.max_pages);
+	} else {
+		printf("\"advisor\":null,");
+	}
+	printf("\"what_if\":{\"pages_to_scan\":%ld,\"sleep_millisecs\":%ld,",
+	       m->ksmd.whatif_pages, m->ksmd.whatif_sleep);
+	json_num("full_pass_s", m->ksmd.whatif_pass_s, true);
+	json_num("cpu_percent", m->ksmd.whatif_cpu_pct, false);
+	printf("}},\"overhead\":{");
 	json_num("ns_per_event", m->ns_per_event, true);
 	json_num("events_per_s", m->events_s, true);
 	json_num("cpu_percent", m->cpu_pct, false);

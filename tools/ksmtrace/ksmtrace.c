@@ -6,6 +6,7 @@
  *            [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]
  *   ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [--first]
  *            [-- COMMAND ARGS...]
+ *   ksmtrace --why PID [-d SECONDS] [-j]
  *
  * Filters run in BPF.  --check loads the invariant engine (BPF state per
  * stable node and rmap_item, see docs/invariants.md), prints every
@@ -30,6 +31,7 @@
 #include "ksm_evdesc.h"
 #include "ksm_sysfs.h"
 #include "ksm_util.h"
+#include "ksm_whyev.h"
 #include "output.h"
 
 #define EXIT_VIOLATION 1
@@ -41,6 +43,7 @@ struct opts {
 	__u64 events;		/* stream mask */
 	bool events_given;
 	int pid;
+	int why;		/* --why PID */
 	__u64 mm, pfn, node;
 	bool stack, json, check, tolerate_loss, kmsg, first, verbose;
 	const char *perfetto;
@@ -82,6 +85,7 @@ static void usage(FILE *f)
 "                [-K] [-j] [--perfetto FILE] [-d SECONDS] [-v]\n"
 "       ksmtrace --check [-d SECONDS] [--tolerate-loss] [--kmsg] [--first]\n"
 "                [-- COMMAND ARGS...]\n"
+"       ksmtrace --why PID [-d SECONDS] [-j]\n"
 "Stream the kernel's ksm:* events; check KSM's invariants.  Needs root.\n\n"
 "  -e, --events LIST    event names (ksm_stale_node or stale_node), comma\n"
 "                       separated; default: every one the kernel has\n"
@@ -101,6 +105,9 @@ static void usage(FILE *f)
 "                       to the kernel log (/dev/kmsg), next to any oops\n"
 "      --first          with --check: stop at the first violation (COMMAND\n"
 "                       is ended), for a kernel that may not survive it\n"
+"      --why PID        why PID's anonymous memory is not merged: its pages\n"
+"                       by reason, read twice -d seconds apart (default 1),\n"
+"                       with its mm's events meanwhile (docs/ksmtrace.md)\n"
 "  -v, --verbose        libbpf's messages\n"
 "  -- COMMAND ARGS      run COMMAND and stop when it exits\n\n"
 "exit status: 0 fine, 1 violation or lost events (--check), 2 bad usage or\n"
@@ -145,7 +152,7 @@ static int parse_args(struct opts *o, int argc, char **argv, char *err,
 		      size_t len)
 {
 	enum { O_MM = 256, O_PFN, O_NODE, O_PERFETTO, O_CHECK, O_TOL, O_KMSG,
-	       O_FIRST };
+	       O_FIRST, O_WHY };
 	static const struct option lo[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -160,6 +167,7 @@ static int parse_args(struct opts *o, int argc, char **argv, char *err,
 		{ "tolerate-loss", no_argument, NULL, O_TOL },
 		{ "kmsg", no_argument, NULL, O_KMSG },
 		{ "first", no_argument, NULL, O_FIRST },
+		{ "why", required_argument, NULL, O_WHY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -219,6 +227,13 @@ static int parse_args(struct opts *o, int argc, char **argv, char *err,
 			break;
 		case O_FIRST:
 			o->first = true;
+			break;
+		case O_WHY:
+			o->why = (int)strtol(optarg, &end, 10);
+			if (*end || o->why <= 0) {
+				snprintf(err, len, "bad pid '%s' for --why", optarg);
+				return -1;
+			}
 			break;
 		case 'v':
 			o->verbose = true;
@@ -443,12 +458,10 @@ static int setup_start(struct ksmtrace *kt)
 }
 
 /* Each step in turn, up to the first that fails; 0 or EXIT_SETUP. */
-static int setup(struct ksmtrace *kt, int argc, char **argv)
+static int setup(struct ksmtrace *kt)
 {
-	int ret = setup_args(&kt->opt, argc, argv);
+	int ret = setup_outputs(kt);
 
-	if (!ret)
-		ret = setup_outputs(kt);
 	if (!ret)
 		ret = setup_bpf(kt);
 	if (!ret)
@@ -629,6 +642,54 @@ static int verdict(const struct ksmtrace *kt, int ret)
 	return 0;
 }
 
+/*
+ * --why PID: one reading (tools/lib/ksm_why.c) with the events of its mm,
+ * from whatever this kernel lets us attach; 0, 2 for a process that is
+ * not there or has no memory, 130 interrupted, 1 otherwise.
+ */
+static int why(struct ksmtrace *kt)
+{
+	struct ksm_bpf_opts bo = { .tool = "ksmtrace" };
+	struct sigaction sa = { .sa_handler = on_signal };
+	const struct opts *o = &kt->opt;
+	struct ksm_why_events ev;
+	struct ksm_why w;
+	char err[512], path[64];
+	int ret;
+
+	if (o->check || o->pid || o->mm || o->pfn || o->node || o->events_given ||
+	    o->stack || o->perfetto || o->cmd) {
+		fprintf(stderr, "ksmtrace: error: --why takes only -d and -j "
+			"(ksmtrace -h for help)\n");
+		return EXIT_SETUP;
+	}
+	snprintf(path, sizeof(path), "%s/%d", ksm_proc_root(), o->why);
+	if (access(path, F_OK)) {
+		fprintf(stderr, "ksmtrace: error: no process %d\n", o->why);
+		return EXIT_SETUP;
+	}
+	bo.verbose = o->verbose;
+	bo.no_probes = true;
+	if (ksm_bpf_open(&kt->bpf, &bo, err, sizeof(err))) {
+		fprintf(stderr, "ksmtrace: error: %s\n", err);
+		return EXIT_SETUP;
+	}
+	fprintf(stderr, "%s\n", kt->bpf.summary);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ret = ksm_why_run(&kt->bpf, o->why, o->duration > 0 ? o->duration : 1,
+			  &stop, &w, &ev, err, sizeof(err));
+	if (ret == -EINTR)
+		return EXIT_INTERRUPTED;
+	if (ret) {
+		fprintf(stderr, "ksmtrace: error: %s\n", err);
+		return ret == -ESRCH || ret == -EINVAL ? EXIT_SETUP : 1;
+	}
+	ksm_why_print(stdout, &w, &ev, o->json);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ksmtrace kt = {
@@ -639,7 +700,12 @@ int main(int argc, char **argv)
 	};
 	int ret;
 
-	ret = setup(&kt, argc, argv);
+	ret = setup_args(&kt.opt, argc, argv);
+	if (!ret && kt.opt.why) {
+		ret = why(&kt);
+		goto cleanup;
+	}
+	ret = ret ? ret : setup(&kt);
 	if (ret)
 		goto cleanup;
 	ret = stream(&kt);

@@ -357,9 +357,10 @@ static void plan_probes(struct ksm_bpf *b, const struct ksm_bpf_opts *o)
 	struct btf *btf;
 	bool series = b->probe.present[KSM_EV_STABLE_TREE_INSERT];
 
-	if (o->synthetic || o->no_bpf) {
+	if (o->synthetic || o->no_bpf || o->no_probes) {
 		memset(&b->probes, 0, sizeof(b->probes));
-		b->probes.why_none = o->no_bpf ? "BPF not used" : "synthetic";
+		b->probes.why_none = o->no_bpf ? "BPF not used" : o->no_probes ?
+				     "not used for one short reading" : "synthetic";
 		return;
 	}
 	btf = btf__parse(b->probe.btf_path, NULL);
@@ -505,8 +506,12 @@ int ksm_bpf_open(struct ksm_bpf *b, const struct ksm_bpf_opts *o, char *msg,
 		ksm_bpf_close(b);
 		return counters_only(b, tool);
 	}
-	/* run time stats on while this fd is open: off again when we exit */
-	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	/*
+	 * run time stats on while this fd is open: off again when we exit;
+	 * not for a short reading (no_probes): switching them flips a static
+	 * key inside the BPF runner that a busy ksmd is executing
+	 */
+	b->stats_fd = o->no_probes ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
 	summarize(b, tool);
 	return 0;
 }

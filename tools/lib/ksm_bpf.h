@@ -75,6 +75,11 @@ struct ksm_bpf_opts {
 	__u64 stream_mask;	/* event types for the ring buffer */
 	bool verbose;		/* libbpf's messages to stderr */
 	bool no_bpf;		/* counters only, load nothing */
+	bool no_probes;		/* a short reading (--why): tracepoints
+				 * only, no probe tier and no BPF_ENABLE_STATS
+				 * (attaching kprobes, and patching kernel
+				 * text, next to a busy ksmd oopsed Debian's
+				 * kernels in our guests: docs/kernels.md) */
 	bool check;		/* invariant checks in BPF (ksmtrace --check) */
 	bool stack;		/* a kernel stack per streamed event */
 	bool synthetic;		/* load every raw_tp program, attach none:

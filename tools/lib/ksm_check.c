@@ -563,6 +563,30 @@ static bool i6_alive(struct ksm_checker *c, const struct ksm_task_rec *t,
 	return true;
 }
 
+/*
+ * The item took part in an event after its mm's recorded exit (its last
+ * append named that mm): the mm_struct was allocated again and entered
+ * KSM without its ksm_enter seen, so the exit record is another mm's.
+ */
+static bool i6_after_exit(struct ksm_checker *c, const struct ksm_item_state *is,
+			  const struct ksm_exit_state *x)
+{
+	__u32 i, n = is->nhist < KSM_ITEM_HIST ? is->nhist : KSM_ITEM_HIST;
+
+	for (i = 0; i < n; i++)
+		if (is->hist[i].ts_ns > x->ts_ns)
+			break;
+	if (i == n)
+		return false;
+	if (!i6_seen(c, is->mm, 0, 0)) {
+		c->i6_alive++;
+		fprintf(c->out, "note: I6: mm 0x%llx exited, then entered KSM "
+			"again unseen (an event names it after the exit); its "
+			"rmap_items are not judged\n", (unsigned long long)is->mm);
+	}
+	return true;
+}
+
 void ksm_check_leftovers(struct ksm_checker *c)
 {
 	int ifd = ksm_bpf_map_fd(c->b, KSM_MAP_ITEMS);
@@ -600,7 +624,7 @@ void ksm_check_leftovers(struct ksm_checker *c)
 		if (bpf_map_lookup_elem(nfd, &is.node, &ns) ||
 		    (ns.flags & KSM_NODE_DEAD) || ns.gen != is.node_gen)
 			continue;
-		if (i6_alive(c, tasks, nt, is.mm))
+		if (i6_alive(c, tasks, nt, is.mm) || i6_after_exit(c, &is, &x))
 			continue;
 		/*
 		 * reported once; BPF's state is left alone (rewriting it

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ksm_group.h"
 #include "ksm_proc.h"
 #include "ksm_util.h"
 
@@ -19,8 +20,7 @@ const char *ksm_proc_root(void)
 	return r && *r ? r : "/proc";
 }
 
-/* Read a small file whole; returns bytes or -errno. */
-static int slurp(const char *path, char *buf, size_t len)
+int ksm_slurp(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
@@ -119,7 +119,7 @@ static int proc_read(const char *root, int pid, long rmap_item_size,
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	snprintf(path, sizeof(path), "%s/%d/ksm_stat", root, pid);
-	n = slurp(path, buf, sizeof(buf));
+	n = ksm_slurp(path, buf, sizeof(buf));
 	if (n < 0)
 		return n == -ENOENT && !access(path, F_OK) ? -ENODATA : n;
 	ksm_stat_parse(buf, p);
@@ -127,20 +127,22 @@ static int proc_read(const char *root, int pid, long rmap_item_size,
 		return 0;
 	/* before 6.x ksm_stat lacks ksm_merging_pages: its own file has it */
 	snprintf(path, sizeof(path), "%s/%d/ksm_merging_pages", root, pid);
-	if (slurp(path, buf, sizeof(buf)) > 0 && !strstr(buf, "ksm_"))
+	if (ksm_slurp(path, buf, sizeof(buf)) > 0 && !strstr(buf, "ksm_"))
 		p->merging_pages = strtol(buf, NULL, 10);
 	if (!p->kernel_profit)
 		p->profit = ksm_profit(p->merging_pages, p->zero_pages,
 				       p->rmap_items, sysconf(_SC_PAGESIZE),
 				       rmap_item_size);
 	snprintf(path, sizeof(path), "%s/%d/comm", root, pid);
-	if (slurp(path, buf, sizeof(buf)) > 0) {
+	if (ksm_slurp(path, buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		snprintf(p->comm, sizeof(p->comm), "%.15s", buf);
 	}
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
-	if (slurp(path, buf, sizeof(buf)) > 0)
+	if (ksm_slurp(path, buf, sizeof(buf)) > 0)
 		p->start_time = ksm_stat_start_time(buf);
+	ksm_group_read(root, pid, p->group, sizeof(p->group), p->guest,
+		       sizeof(p->guest));
 	return 0;
 }
 

@@ -18,6 +18,8 @@ struct ksm_proc {
 	long zero_pages;		/* 6.10+, else 0 */
 	long profit;			/* bytes: the kernel's, or computed */
 	bool kernel_profit;		/* ksm_process_profit was there */
+	char group[128];		/* its cgroup unit (ksm_group.h) */
+	char guest[64];			/* a QEMU guest's -name, or "" */
 };
 
 /* Parse ksm_stat's "name value" lines into p; returns fields found. */
@@ -47,6 +49,9 @@ int ksm_proc_read_all(const char *root, int pid, long rmap_item_size,
  */
 int ksm_proc_scan(const char *root, long rmap_item_size,
 		  struct ksm_proc **out);
+
+/* Read a small file whole, NUL-terminated; returns bytes or -errno. */
+int ksm_slurp(const char *path, char *buf, size_t len);
 
 /* Default root: $KSMSCOPE_PROC or "/proc". */
 const char *ksm_proc_root(void);

@@ -6,7 +6,8 @@
 # fired with plausible fields, then runs the kernel's own ksm_tests from
 # the same source tree in every mode that applies.  Prints kselftest TAP.
 #
-#   ksm-vmtest.sh [tracepoints] [ksm_tests] [mix]   (default: the first two)
+#   ksm-vmtest.sh [tracepoints] [ksm_tests] [peers] [why] [cost] [groups] [mix]
+#                                   (default: all but mix)
 #
 # mix: the workloads alone, no tracefs ($MIX: which ones, default all),
 # for running under ksmtrace --check.
@@ -247,13 +248,16 @@ peer_tests() {
 }
 
 echo "TAP version 13"
-[ $# -gt 0 ] || set -- tracepoints ksm_tests peers
+[ $# -gt 0 ] || set -- tracepoints ksm_tests peers why cost groups
 for part in "$@"; do
 	case $part in
 	tracepoints) tracepoint_tests ;;
 	ksm_tests) kernel_ksm_tests ;;
 	mix) mix_tests ;;
 	peers) peer_tests ;;
+	why) ksm_why "$KSM_WHY_ALL" ;;
+	cost) ksm_cost ;;
+	groups) ksm_groups /sys/fs/cgroup ;;
 	*) notok "unknown part $part" ;;
 	esac
 done

@@ -188,4 +188,10 @@ case $(uname -r)/$forks in
 6.1.*) ksm_peers "ft-unmerge=pass ft-unmerge-discarded=pass ft-unmerge-uffd-wp=fail ft-prot-none=fail ft-fork-count=fail ft-unmerge-zero=na ft-fork-zero=na ft-prctl=na" ;;
 *) ksm_peers "ft-unmerge=pass ft-unmerge-discarded=pass ft-unmerge-uffd-wp=pass ft-prot-none=pass ft-fork-count=pass ft-unmerge-zero=pass ft-fork-zero=pass ft-prctl=pass" ;;
 esac
+# why not merging: every reason, read from /proc alone, on every kernel
+# (the series runs them in ksm-vmtest.sh, under the outer checker)
+case $(uname -r)/$forks in
+6.1.*/clean) ;;
+*) ksm_why "$KSM_WHY_ALL"; ksm_cost; ksm_groups /sys/fs/cgroup ;;
+esac
 tap_done
