@@ -641,6 +641,14 @@ static void test_group(void)
 	      !strcmp(ksm_guest_parse(cmd2, sizeof(cmd2), buf, sizeof(buf)), "web,db") &&
 	      !strcmp(ksm_guest_parse(cmd3, sizeof(cmd3), buf, sizeof(buf)), "eq"),
 	      "group: QEMU's -name guest=NAME, -name NAME (,, is a comma), -name=...");
+	{
+		char g[64] = "x", q[64] = "x";
+
+		/* a process (or its cgroup file) gone while read: nothing */
+		ksm_group_read("/nonexistent-ksmscope", 1, g, sizeof(g), q, sizeof(q));
+		check(!g[0] && !q[0], "group: a process gone while read: no group, "
+		      "no guest (its row sums under '?')");
+	}
 	check(!ksm_guest_parse(cmd4, sizeof(cmd4), buf, sizeof(buf))[0] &&
 	      !ksm_guest_parse(cmd5, sizeof(cmd5), buf, sizeof(buf))[0] &&
 	      !ksm_guest_parse("sleep\0" "10", 8, buf, sizeof(buf))[0],
