@@ -1119,7 +1119,13 @@ static long offline_block_of(const long *kpfn, long n, long block_pages,
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/memory/memory%ld/state", blk);
 		(*tried)++;
-		err = write_file(path, "offline");
+		/* EBUSY is often a page in transit (LRU, migration): try again */
+		for (j = 0; j < 3; j++) {
+			err = write_file(path, "offline");
+			if (err != -EBUSY)
+				break;
+			usleep(200000);
+		}
 		if (err) {
 			msg("cannot offline memory%ld: %s", blk, strerror(-err));
 			continue;
